@@ -1,0 +1,77 @@
+// `npm run dev`: builds the client, makes sure Postgres is there (DATABASE_URL, or an embedded
+// PGlite persisted under .data/), applies migrations, then runs `wrangler dev` on PORT.
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "vite";
+import { loadLocalConfig, ROOT, SCRIPT_ONLY, toEnvFile } from "./lib/local-config.mjs";
+import { applyMigrations, startPglite } from "./lib/postgres.mjs";
+
+const config = loadLocalConfig();
+const port = config.PORT ?? "8787";
+const host = config.HOST ?? "127.0.0.1";
+const cleanups = [];
+
+async function main() {
+  await build({ configFile: join(ROOT, "client/vite.config.ts"), logLevel: "warn" });
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const dir = join(ROOT, config.PGLITE_DIR ?? ".data/pglite");
+    mkdirSync(dir, { recursive: true });
+    const pglite = await startPglite(dir);
+    cleanups.push(() => pglite.stop());
+    databaseUrl = pglite.url;
+    console.log(`dev: embedded Postgres (PGlite) in ${dir}`);
+  }
+  await applyMigrations(databaseUrl);
+
+  // The Worker's variables: everything documented except what only these scripts use.
+  const vars = { ENVIRONMENT: "development" };
+  for (const [key, value] of Object.entries(config)) {
+    if (!SCRIPT_ONLY.has(key)) vars[key] = value;
+  }
+  mkdirSync(join(ROOT, ".wrangler"), { recursive: true });
+  const envFile = join(ROOT, ".wrangler/dev.env");
+  writeFileSync(envFile, toEnvFile(vars), { mode: 0o600 });
+  chmodSync(envFile, 0o600);
+
+  const wrangler = spawn(
+    join(ROOT, "node_modules/.bin/wrangler"),
+    [
+      "dev",
+      "--port",
+      port,
+      "--ip",
+      host,
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: {
+        ...process.env,
+        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl,
+        WRANGLER_SEND_METRICS: "false",
+      },
+    },
+  );
+  const stop = (signal) => wrangler.kill(signal);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const code = await new Promise((resolve) => wrangler.on("exit", (c) => resolve(c ?? 0)));
+  await shutdown();
+  process.exit(code);
+}
+
+async function shutdown() {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+}
+
+main().catch(async (error) => {
+  console.error(`dev: ${error.message ?? error}`);
+  await shutdown();
+  process.exit(1);
+});

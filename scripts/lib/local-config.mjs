@@ -1,0 +1,39 @@
+// Local configuration for dev, migrations and tests: .dev.vars, overridden by the process
+// environment, limited to the variables .dev.vars.example documents.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
+
+export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
+function readEnvFile(path) {
+  return existsSync(path) ? parseEnv(readFileSync(path, "utf8")) : {};
+}
+
+/** The documented variable names, in the order .dev.vars.example lists them. */
+export function documentedVariables() {
+  const text = readFileSync(join(ROOT, ".dev.vars.example"), "utf8");
+  return [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+}
+
+/** .dev.vars values with the process environment winning, for every documented variable. */
+export function loadLocalConfig(env = process.env) {
+  const file = readEnvFile(join(ROOT, ".dev.vars"));
+  const config = {};
+  for (const name of documentedVariables()) {
+    const value = env[name] ?? file[name];
+    if (value !== undefined && value !== "") config[name] = value;
+  }
+  return config;
+}
+
+/** Variables the scripts consume themselves; the Worker never sees them. */
+export const SCRIPT_ONLY = new Set(["DATABASE_URL", "PORT", "HOST", "PGLITE_DIR"]);
+
+/** KEY=VALUE lines for wrangler's --env-file (values JSON-quoted so any character survives). */
+export function toEnvFile(vars) {
+  return Object.entries(vars)
+    .map(([key, value]) => `${key}=${JSON.stringify(String(value))}`)
+    .join("\n")
+    .concat("\n");
+}

@@ -1,0 +1,141 @@
+// Postgres for local runs: a throwaway cluster from the PostgreSQL binaries (tests, bench),
+// an embedded PGlite served over the wire protocol (dev), and the migration runner.
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import { ROOT } from "./local-config.mjs";
+import { freePort } from "./net.mjs";
+
+const MIGRATIONS = join(ROOT, "migrations");
+const USER = "gradual";
+const PASSWORD = "gradual";
+
+/** Applies migrations/ to `url`; already-applied migrations are skipped. */
+export async function applyMigrations(url) {
+  const sql = postgres(url, { max: 1, connect_timeout: 10, onnotice: () => {} });
+  try {
+    await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS });
+  } catch (error) {
+    throw new Error(`could not migrate ${describeUrl(url)}: ${rootCause(error)}`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** host:port/database, without credentials, for messages. */
+export function describeUrl(url) {
+  const { hostname, port, pathname } = new URL(url);
+  return `${hostname}:${port || 5432}${pathname}`;
+}
+
+function rootCause(error) {
+  let cause = error;
+  while (cause?.cause) cause = cause.cause;
+  return cause?.code && !String(cause.message).includes(cause.code)
+    ? `${cause.code} ${cause.message}`
+    : (cause?.message ?? String(cause));
+}
+
+function postgresBinDir() {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const base = "/usr/lib/postgresql";
+  const versions = existsSync(base)
+    ? readdirSync(base)
+        .filter((v) => existsSync(join(base, v, "bin", "initdb")))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (!versions.length) throw new Error("no PostgreSQL server binaries found (set PG_BIN)");
+  return join(base, versions[0], "bin");
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster on 127.0.0.1 with wal_level=logical. The server
+ * refuses to run as root, so as root the cluster belongs to the `postgres` system user.
+ */
+export async function startCluster() {
+  const bin = postgresBinDir();
+  const dir = mkdtempSync(join(tmpdir(), "gradual-pg-"));
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd, args) =>
+    asRoot
+      ? execFileSync("runuser", ["-u", "postgres", "--", join(bin, cmd), ...args], {
+          stdio: "pipe",
+        })
+      : execFileSync(join(bin, cmd), args, { stdio: "pipe" });
+  const pwfile = join(dir, "pwfile");
+  writeFileSync(pwfile, `${PASSWORD}\n`);
+  if (asRoot) execFileSync("chown", ["-R", "postgres", dir]);
+  else chmodSync(dir, 0o700);
+  run("initdb", [
+    "-D",
+    join(dir, "data"),
+    "-U",
+    USER,
+    "--auth=scram-sha-256",
+    `--pwfile=${pwfile}`,
+    "--no-sync",
+  ]);
+  const port = await freePort();
+  const options = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    "-c wal_level=logical",
+    "-c max_connections=800",
+    "-c fsync=off",
+    "-c synchronous_commit=off",
+    "-c full_page_writes=off",
+  ].join(" ");
+  run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  return {
+    url,
+    port,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        run("pg_ctl", ["-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Creates a fresh database on the server behind `url`; returns its URL. */
+export async function createDatabase(url, name) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await sql.unsafe(`CREATE DATABASE "${name}"`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  const next = new URL(url);
+  next.pathname = `/${name}`;
+  return next.toString();
+}
+
+/** Embedded Postgres (PGlite) persisted in `dataDir`, served over the wire protocol. */
+export async function startPglite(dataDir, port = 0) {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const db = await PGlite.create(dataDir);
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 200 });
+  await server.start();
+  const address = server.getServerConn();
+  return {
+    // Hyperdrive's local mode insists on a password; PGlite accepts any.
+    url: `postgres://postgres:postgres@${address}/postgres`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

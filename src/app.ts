@@ -1,0 +1,31 @@
+// Builds the Hono app: request id and log line, body cap, per-request Postgres, the routes,
+// and JSON errors for everything (unknown routes, bad bodies, failures).
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./app-env";
+import { AppError, errorResponse, handleError } from "./errors";
+import { database } from "./middleware/database";
+import { requestLog } from "./middleware/request-log";
+import { validationHook } from "./middleware/validation";
+import { health } from "./routes/health";
+
+/** Largest request body accepted anywhere (inference requests carry whole conversations). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId({ headerName: "X-Request-Id", limitLength: 64 }));
+  app.use(requestLog());
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }));
+  app.use(database());
+
+  app.route("/api", health);
+
+  app.notFound((c) =>
+    errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError(handleError);
+  return app;
+}

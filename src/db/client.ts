@@ -1,0 +1,29 @@
+// Postgres over the Hyperdrive binding. A client is made per request (or per Durable Object
+// call), never at module load: Workers cannot reuse a socket across requests.
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+import { workerSocket } from "./socket";
+
+export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
+
+// postgres.js accepts a socket factory but does not declare the option in its types.
+type Options = postgres.Options<Record<string, never>> & { socket?: typeof workerSocket };
+
+export function connect(hyperdrive: Hyperdrive): Database {
+  const options: Options = {
+    // Hyperdrive's guidance for postgres.js: a small pool, no type lookups, prepared statements on.
+    max: 5,
+    fetch_types: false,
+    connect_timeout: 5,
+    onnotice: () => {},
+    // Hyperdrive's connection string is plain TCP; a TLS URL keeps postgres.js's own socket.
+    socket: /sslmode=(require|verify)/.test(hyperdrive.connectionString) ? undefined : workerSocket,
+  };
+  return drizzle(postgres(hyperdrive.connectionString, options), { schema });
+}
+
+/** Closes the client's sockets (and lets Postgres free the slots); never rejects. */
+export function disconnect(db: Database): Promise<void> {
+  return db.$client.end({ timeout: 5 }).catch(() => {});
+}

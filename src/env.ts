@@ -1,0 +1,10 @@
+// The Worker's bindings and variables, as wrangler.toml and .dev.vars.example declare them.
+import type { AccountAgent } from "./account-agent";
+
+export interface Env {
+  ASSETS: Fetcher;
+  HYPERDRIVE: Hyperdrive;
+  ACCOUNT_AGENT: DurableObjectNamespace<AccountAgent>;
+  /** "development" locally; anything else is production. */
+  ENVIRONMENT?: string;
+}

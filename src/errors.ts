@@ -1,0 +1,87 @@
+// Every error the API answers with, in one table, and the single place that turns an
+// exception into `{ "error": { "type", "message", "code" } }` (OpenAI's shape, so SDKs parse it).
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const ERRORS = {
+  INVALID_JSON: { status: 400, type: "invalid_request_error", message: "Malformed JSON body" },
+  INVALID_REQUEST: { status: 400, type: "invalid_request_error", message: "Invalid request" },
+  UNAUTHORIZED: { status: 401, type: "authentication_error", message: "Not signed in" },
+  NOT_FOUND: { status: 404, type: "not_found_error", message: "Not found" },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    type: "invalid_request_error",
+    message: "Request body too large",
+  },
+  INTERNAL: { status: 500, type: "server_error", message: "Internal server error" },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    type: "service_unavailable",
+    message: "The database did not answer",
+  },
+} as const satisfies Record<
+  string,
+  { status: ContentfulStatusCode; type: string; message: string }
+>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly headers: Record<string, string>;
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { headers?: Record<string, string>; details?: Record<string, unknown> } = {},
+  ) {
+    super(message ?? ERRORS[code].message);
+    this.code = code;
+    this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
+  }
+}
+
+export function errorBody(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+  const { type } = ERRORS[code];
+  return {
+    error: { type, code: code.toLowerCase(), message: message ?? ERRORS[code].message, ...details },
+  };
+}
+
+export function errorResponse(c: Context, error: AppError) {
+  return c.json(errorBody(error.code, error.message, error.details), ERRORS[error.code].status, {
+    ...error.headers,
+  });
+}
+
+/** Hono's onError: known errors keep their status; anything else is a logged 500. */
+export function handleError(err: Error, c: Context) {
+  if (err instanceof AppError) return errorResponse(c, err);
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return errorResponse(c, new AppError("PAYLOAD_TOO_LARGE"));
+    if (err.status === 400 && /json/i.test(err.message)) {
+      return errorResponse(c, new AppError("INVALID_JSON"));
+    }
+    const code = err.status === 401 ? "UNAUTHORIZED" : err.status === 404 ? "NOT_FOUND" : null;
+    if (code) return errorResponse(c, new AppError(code, err.message || undefined));
+    if (err.status < 500) {
+      return c.json(
+        { error: { type: "invalid_request_error", code: "invalid_request", message: err.message } },
+        err.status,
+      );
+    }
+  }
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "unhandled error",
+      request_id: c.get("requestId"),
+      error: err.message,
+      stack: err.stack,
+    }),
+  );
+  return errorResponse(c, new AppError("INTERNAL"));
+}

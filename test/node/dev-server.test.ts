@@ -1,0 +1,71 @@
+// The README's run command: `npm run dev` serves /api/health on PORT with the embedded
+// Postgres (no DATABASE_URL) and with a real server (DATABASE_URL), and answers 503, not a
+// hang, when DATABASE_URL's server never answers.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort, waitForHttp } from "../../scripts/lib/net.mjs";
+import { cleanEnv, freshDatabase, type Running, start } from "./support";
+
+const running: Running[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((r) => r.stop()));
+});
+
+async function devServer(extra: Record<string, string>) {
+  const port: number = await freePort();
+  const server = start("npm", ["run", "dev"], cleanEnv({ PORT: String(port), ...extra }));
+  running.push(server);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${base}/api/health`, {
+      timeoutMs: 90_000,
+      isAlive: () => server.child.exitCode === null,
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- dev output ---\n${server.output()}`);
+  }
+  return { base, server };
+}
+
+describe("npm run dev", () => {
+  it("serves /api/health = 200 on the embedded Postgres when DATABASE_URL is unset", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gradual-pglite-"));
+    try {
+      const { base, server } = await devServer({ PGLITE_DIR: dir });
+      const res = await fetch(`${base}/api/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ok: true, db: "ok" });
+      expect(server.output()).toContain("embedded Postgres");
+      // The client build is served from the same origin.
+      const page = await fetch(`${base}/`);
+      expect(await page.text()).toContain('<div id="app">');
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves /api/health = 200 against DATABASE_URL's server", async () => {
+    const url = await freshDatabase("dev");
+    const { base, server } = await devServer({ DATABASE_URL: url });
+    const res = await fetch(`${base}/api/health`);
+    expect(res.status).toBe(200);
+    expect(server.output()).not.toContain("embedded Postgres");
+    await server.stop();
+  });
+
+  it("stops with a clear message when DATABASE_URL's server cannot be reached", async () => {
+    const port: number = await freePort();
+    const dev = start(
+      "npm",
+      ["run", "dev"],
+      cleanEnv({ PORT: String(port), DATABASE_URL: `postgres://u:p@127.0.0.1:${port}/none` }),
+    );
+    running.push(dev);
+    const code = await new Promise((resolve) => dev.child.once("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(dev.output()).toMatch(/dev: .*ECONNREFUSED/);
+  });
+});

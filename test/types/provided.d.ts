@@ -1,0 +1,8 @@
+// Values the Node-side global setups hand to runtime tests through vitest's inject().
+declare module "vitest" {
+  export interface ProvidedContext {
+    blackHolePort: number;
+  }
+}
+
+export {};

@@ -1,0 +1,42 @@
+// Two kinds of tests: `runtime` runs inside workerd (the Worker, its Durable Object and the
+// real Hyperdrive binding pointed at Postgres); `node` drives the scripts, servers and files
+// from outside. `npm test` (scripts/test.mjs) provides DATABASE_URL.
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error("DATABASE_URL is not set: run the suite with `npm test`");
+// wrangler.toml's Hyperdrive binding, pointed at the suite's database (as `npm run dev` does).
+process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { ENVIRONMENT: "development" },
+            },
+          }),
+        ],
+        test: {
+          name: "runtime",
+          include: ["test/runtime/**/*.test.ts"],
+          globalSetup: ["test/setup/black-hole.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
