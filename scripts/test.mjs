@@ -1,7 +1,9 @@
 // `npm test`: type-check, lint, build the client, then run the whole suite against a real
 // PostgreSQL (DATABASE_URL's server, or a throwaway cluster started here and stopped after).
-// Arguments are passed to vitest and skip the static checks: `npm test -- test/node/foo`.
+// Arguments are passed to vitest and skip the static checks (and the client build when one
+// exists): `npm test -- test/node/foo`.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./lib/local-config.mjs";
 import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mjs";
@@ -36,7 +38,9 @@ try {
     step("type-check node tests", bin("tsc"), ["--noEmit", "-p", "test/node"]);
     step("lint and format (biome)", bin("biome"), ["check", "."]);
   }
-  step("build client", bin("vite"), ["build", "client", "--logLevel", "warn"]);
+  if (!args.length || !existsSync(join(ROOT, "client/dist/index.html"))) {
+    step("build client", bin("vite"), ["build", "client", "--logLevel", "warn"]);
+  }
 
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
