@@ -1,3 +1,4 @@
+/// <reference path="./test/types/provided.d.ts" />
 // Two kinds of tests: `runtime` runs inside workerd (the Worker, its Durable Object and the
 // real Hyperdrive binding pointed at Postgres); `node` drives the scripts, servers and files
 // from outside. `npm test` (scripts/test.mjs) provides DATABASE_URL.
@@ -14,17 +15,24 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ENVIRONMENT: "development" },
+              bindings: {
+                ENVIRONMENT: "development",
+                OIDC_ISSUER: inject("oidcIssuer"),
+                OIDC_CLIENT_ID: "gradual-test",
+                OIDC_CLIENT_SECRET: "gradual-test-secret",
+                QUOTA_ANON_TOKENS: "1000",
+                QUOTA_FREE_TOKENS: "50000",
+              },
             },
-          }),
+          })),
         ],
         test: {
           name: "runtime",
           include: ["test/runtime/**/*.test.ts"],
-          globalSetup: ["test/setup/black-hole.ts"],
+          globalSetup: ["test/setup/black-hole.ts", "test/setup/oidc.ts"],
           testTimeout: 30_000,
         },
       },

@@ -1,4 +1,6 @@
 // The Hono environment every route and middleware shares: bindings plus per-request variables.
+import type { Principal } from "./auth/principal";
+import type { AppConfig } from "./config";
 import type { Database } from "./db/client";
 import type { Env } from "./env";
 
@@ -12,5 +14,8 @@ export interface AppEnv {
     logFields: LogFields;
     /** The request's Postgres client, connected on first use and closed after the response. */
     db: () => Database;
+    config: AppConfig;
+    /** Set by authenticate() on routes that require a caller. */
+    principal: Principal;
   };
 }

@@ -5,10 +5,14 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env";
 import { AppError, errorResponse, handleError } from "./errors";
+import { configure } from "./middleware/config";
 import { database } from "./middleware/database";
 import { requestLog } from "./middleware/request-log";
 import { validationHook } from "./middleware/validation";
+import { authRoutes } from "./routes/auth";
 import { health } from "./routes/health";
+import { keys } from "./routes/keys";
+import { me } from "./routes/me";
 
 /** Largest request body accepted anywhere (inference requests carry whole conversations). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -19,9 +23,13 @@ export function buildApp() {
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 64 }));
   app.use(requestLog());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }));
+  app.use(configure());
   app.use(database());
 
   app.route("/api", health);
+  app.route("/api", authRoutes);
+  app.route("/api", me);
+  app.route("/api", keys);
 
   app.notFound((c) =>
     errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)),

@@ -8,13 +8,21 @@ export const ERRORS = {
   INVALID_JSON: { status: 400, type: "invalid_request_error", message: "Malformed JSON body" },
   INVALID_REQUEST: { status: 400, type: "invalid_request_error", message: "Invalid request" },
   UNAUTHORIZED: { status: 401, type: "authentication_error", message: "Not signed in" },
+  INVALID_API_KEY: {
+    status: 401,
+    type: "invalid_request_error",
+    message: "Invalid or revoked API key",
+  },
+  FORBIDDEN: { status: 403, type: "permission_error", message: "Not allowed" },
   NOT_FOUND: { status: 404, type: "not_found_error", message: "Not found" },
+  CONFLICT: { status: 409, type: "invalid_request_error", message: "Conflict" },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     type: "invalid_request_error",
     message: "Request body too large",
   },
   INTERNAL: { status: 500, type: "server_error", message: "Internal server error" },
+  MISCONFIGURED: { status: 500, type: "server_error", message: "The server is misconfigured" },
   DATABASE_UNAVAILABLE: {
     status: 503,
     type: "service_unavailable",

@@ -19,7 +19,9 @@ export const user = pgTable(
     image: text("image"),
     isAnonymous: boolean("is_anonymous").notNull().default(false),
     // Set while the user is created (see src/auth/account-hooks.ts); app data hangs off it.
-    accountId: uuid("account_id").references(() => accounts.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
     ...timestamps,
   },
   (t) => [index("user_account_id_idx").on(t.accountId)],

@@ -4,6 +4,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAuthClient } from "better-auth/client";
+import { anonymousClient } from "better-auth/client/plugins";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, waitForHttp } from "../../scripts/lib/net.mjs";
 import { cleanEnv, freshDatabase, type Running, start } from "./support";
@@ -47,12 +49,31 @@ describe("npm run dev", () => {
     }
   });
 
-  it("serves /api/health = 200 against DATABASE_URL's server", async () => {
+  it("serves /api/health = 200 against DATABASE_URL's server, and Better Auth's own client signs in anonymously", async () => {
     const url = await freshDatabase("dev");
     const { base, server } = await devServer({ DATABASE_URL: url });
     const res = await fetch(`${base}/api/health`);
     expect(res.status).toBe(200);
     expect(server.output()).not.toContain("embedded Postgres");
+
+    let cookie = "";
+    const client = createAuthClient({
+      baseURL: base,
+      plugins: [anonymousClient()],
+      fetchOptions: {
+        onResponse: ({ response }) => {
+          const set = response.headers.getSetCookie().map((c) => c.split(";")[0]);
+          if (set.length) cookie = set.join("; ");
+        },
+      },
+    });
+    const signedIn = await client.signIn.anonymous();
+    expect(signedIn.error).toBeNull();
+    expect(signedIn.data?.user.isAnonymous).toBe(true);
+    const session = await client.getSession({ fetchOptions: { headers: { cookie } } });
+    expect(session.data?.user.id).toBe(signedIn.data?.user.id);
+    const me = await fetch(`${base}/api/me`, { headers: { cookie } });
+    expect(await me.json()).toMatchObject({ tier: "anon", is_anonymous: true });
     await server.stop();
   });
 

@@ -1,6 +1,7 @@
 // Shared helpers for runtime tests: call the Worker as a browser would and read its log lines.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { vi } from "vitest";
+import { connect, type Database, disconnect } from "../../src/db/client";
 
 export const ORIGIN = "http://localhost:8787";
 
@@ -21,5 +22,15 @@ export async function captureLogs<T>(
     return { result, lines };
   } finally {
     spy.mockRestore();
+  }
+}
+
+/** Runs `fn` with a Postgres client of the test's own, closed afterwards. */
+export async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = connect(env.HYPERDRIVE);
+  try {
+    return await fn(db);
+  } finally {
+    await disconnect(db);
   }
 }

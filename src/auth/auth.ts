@@ -1,0 +1,96 @@
+// Better Auth, built per request over that request's database client (a shared instance can
+// hang a Worker request: better-auth#969). Anonymous sign-in, Google and GitHub when their
+// credentials are set, a generic OIDC provider when OIDC_ISSUER is, and account linking.
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { anonymous, genericOAuth } from "better-auth/plugins";
+import type { AppConfig } from "../config";
+import type { Database } from "../db/client";
+import { account, session, user, verification } from "../db/schema";
+import { accountForNewUser } from "./account-hooks";
+import { onLinkAccount } from "./linking";
+
+export const OIDC_PROVIDER_ID = "oidc";
+
+export interface AuthOptions {
+  /**
+   * Generic OAuth fetches the issuer's discovery document when the instance is built, so only
+   * the sign-in routes pay for it; session checks use an instance without it.
+   */
+  withOidc: boolean;
+}
+
+export function createAuth(
+  db: Database,
+  config: AppConfig,
+  origin: string,
+  { withOidc }: AuthOptions,
+) {
+  const oidc = withOidc ? config.oidc : undefined;
+  return betterAuth({
+    appName: "Gradual",
+    baseURL: config.auth.baseUrl ?? origin,
+    basePath: "/api/auth",
+    secret: config.auth.secret,
+    telemetry: { enabled: false },
+    database: drizzleAdapter(db, {
+      provider: "pg",
+      schema: { user, session, account, verification },
+    }),
+    user: {
+      additionalFields: {
+        accountId: { type: "string", required: false, input: false },
+      },
+    },
+    account: {
+      accountLinking: {
+        enabled: true,
+        trustedProviders: ["google", "github", OIDC_PROVIDER_ID],
+        // People's GitHub and Google addresses often differ; completing the provider's own
+        // sign-in while signed in here is the proof of ownership.
+        allowDifferentEmails: true,
+      },
+    },
+    socialProviders: {
+      ...(config.google && { google: config.google }),
+      ...(config.github && { github: config.github }),
+    },
+    advanced: {
+      cookiePrefix: "gradual",
+      // Secure (and the __Secure- prefix) everywhere but local development over http.
+      useSecureCookies: !config.dev,
+      defaultCookieAttributes: { httpOnly: true, sameSite: "lax", secure: !config.dev },
+    },
+    databaseHooks: {
+      user: {
+        create: {
+          before: async (data, ctx) => ({
+            data: { ...data, accountId: await accountForNewUser(db, config, data, ctx) },
+          }),
+        },
+      },
+    },
+    plugins: [
+      anonymous({ onLinkAccount: (link) => onLinkAccount(db, config, link) }),
+      ...(oidc
+        ? [
+            genericOAuth({
+              config: [
+                {
+                  providerId: OIDC_PROVIDER_ID,
+                  name: oidc.name,
+                  discoveryUrl: `${oidc.issuer}/.well-known/openid-configuration`,
+                  clientId: oidc.clientId,
+                  clientSecret: oidc.clientSecret,
+                  scopes: ["openid", "email", "profile"],
+                  requireIdTokenVerification: true,
+                },
+              ],
+            }),
+          ]
+        : []),
+    ],
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

@@ -1,0 +1,232 @@
+// Anonymous first, upgrade in place: sign-in provisions an account, linking keeps it (or
+// merges it into the identity's existing account), and every bad path leaves nothing half-done.
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import {
+  accountMerges,
+  accounts,
+  account as authAccount,
+  quotaBuckets,
+  user,
+  virtualKeys,
+} from "../../src/db/schema";
+import { windowStart } from "../../src/quota/window";
+import { Browser, uniqueLogin } from "./browser";
+import { withDb } from "./helpers";
+import { rowCounts, seedHistory } from "./seed";
+
+const ANON_LIMIT = 1000; // QUOTA_ANON_TOKENS in vitest.config.ts
+const FREE_LIMIT = 50_000; // QUOTA_FREE_TOKENS
+
+async function anonymous() {
+  const browser = new Browser();
+  const res = await browser.signInAnonymously();
+  expect(res.status).toBe(200);
+  return { browser, me: await browser.me() };
+}
+
+async function bucketOf(accountId: string) {
+  return withDb(async (db) => {
+    const [row] = await db
+      .select()
+      .from(quotaBuckets)
+      .where(
+        and(eq(quotaBuckets.accountId, accountId), eq(quotaBuckets.windowStart, windowStart())),
+      );
+    return row;
+  });
+}
+
+describe("anonymous sign-in", () => {
+  it("creates an account at tier anon with today's bucket and a hashed virtual key", async () => {
+    const { browser, me } = await anonymous();
+    expect(me).toMatchObject({ tier: "anon", is_anonymous: true, providers: [], email: null });
+    expect(me.quota).toMatchObject({ used_tokens: 0, limit_tokens: ANON_LIMIT });
+    expect(new Date(me.quota.reset_at).getTime() - new Date(me.quota.window_start).getTime()).toBe(
+      86_400_000,
+    );
+    await withDb(async (db) => {
+      const [acct] = await db.select().from(accounts).where(eq(accounts.id, me.account_id));
+      expect(acct?.tier).toBe("anon");
+      const [u] = await db.select().from(user).where(eq(user.accountId, me.account_id));
+      expect(u).toMatchObject({ isAnonymous: true, id: me.user_id });
+      const keys = await db
+        .select()
+        .from(virtualKeys)
+        .where(eq(virtualKeys.accountId, me.account_id));
+      expect(keys).toHaveLength(1);
+      expect(keys[0]?.keyHash).toMatch(/^[0-9a-f]{64}$/);
+    });
+    const bucket = await bucketOf(me.account_id);
+    expect(bucket).toMatchObject({ limitTokens: ANON_LIMIT, usedTokens: 0 });
+    // The session cookie is HttpOnly and SameSite=Lax (Secure is checked in production below).
+    expect(browser.cookies.has("gradual.session_token")).toBe(true);
+  });
+
+  it("sets an HttpOnly, SameSite=Lax session cookie", async () => {
+    const browser = new Browser();
+    const res = await browser.signInAnonymously();
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith("gradual.session_token="));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+  });
+
+  it("refuses a second anonymous sign-in from an anonymous session", async () => {
+    const { browser, me } = await anonymous();
+    const again = await browser.signInAnonymously();
+    expect(again.status).toBe(400);
+    expect((await browser.me()).account_id).toBe(me.account_id);
+  });
+
+  it("keeps Better Auth's origin check: a cross-site POST with the cookie is rejected", async () => {
+    const { browser, me } = await anonymous();
+    const res = await browser.fetch("/api/auth/sign-out", {
+      method: "POST",
+      json: {},
+      headers: { origin: "https://evil.example" },
+    });
+    expect(res.status).toBe(403);
+    expect((await browser.me()).account_id).toBe(me.account_id);
+    // Nor can a sign-in bounce the browser to a foreign origin afterwards.
+    const redirect = await browser.fetch("/api/auth/sign-in/social", {
+      method: "POST",
+      json: { provider: "oidc", callbackURL: "https://evil.example/steal" },
+    });
+    expect(redirect.status).toBe(403);
+  });
+
+  it("answers /api/me with 401 JSON when not signed in", async () => {
+    const res = await new Browser().fetch("/api/me");
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { type: "authentication_error" } });
+  });
+});
+
+describe("linking a new identity (takeover)", () => {
+  it("keeps the account id and every row, and raises the tier and limit", async () => {
+    const { browser, me } = await anonymous();
+    await withDb((db) => seedHistory(db, me.account_id, 400));
+    const before = await withDb((db) => rowCounts(db, me.account_id));
+
+    const landed = await browser.signInWithOidc(uniqueLogin("ann"));
+    expect(landed.pathname).toBe("/");
+
+    const after = await browser.me();
+    expect(after).toMatchObject({
+      account_id: me.account_id,
+      tier: "free",
+      is_anonymous: false,
+      providers: ["oidc"],
+    });
+    expect(after.quota).toMatchObject({ used_tokens: 400, limit_tokens: FREE_LIMIT });
+    expect(await withDb((db) => rowCounts(db, me.account_id))).toEqual(before);
+    await withDb(async (db) => {
+      // Better Auth removed the anonymous user; the account kept its id and gained a link time.
+      const users = await db.select().from(user).where(eq(user.accountId, me.account_id));
+      expect(users.map((u) => u.isAnonymous)).toEqual([false]);
+      const [acct] = await db.select().from(accounts).where(eq(accounts.id, me.account_id));
+      expect(acct?.linkedAt).toBeInstanceOf(Date);
+    });
+  });
+});
+
+describe("linking an identity that already has an account (merge)", () => {
+  it("merges both histories with no row lost and usage summed", async () => {
+    const login = uniqueLogin("bob");
+    const returning = new Browser();
+    await returning.signInWithOidc(login);
+    const target = await returning.me();
+    expect(target.tier).toBe("free");
+    await withDb((db) => seedHistory(db, target.account_id, 300));
+
+    const { browser, me: anon } = await anonymous();
+    await withDb((db) => seedHistory(db, anon.account_id, 250));
+    const anonRows = await withDb((db) => rowCounts(db, anon.account_id));
+    const targetRows = await withDb((db) => rowCounts(db, target.account_id));
+
+    await browser.signInWithOidc(login);
+    const merged = await browser.me();
+    expect(merged.account_id).toBe(target.account_id);
+    expect(merged.quota.used_tokens).toBe(550);
+    expect(await withDb((db) => rowCounts(db, target.account_id))).toEqual({
+      sessions: anonRows.sessions + targetRows.sessions,
+      messages: anonRows.messages + targetRows.messages,
+      toolCalls: anonRows.toolCalls + targetRows.toolCalls,
+      usage: anonRows.usage + targetRows.usage,
+    });
+    await withDb(async (db) => {
+      expect(await db.select().from(accounts).where(eq(accounts.id, anon.account_id))).toEqual([]);
+      const [redirect] = await db
+        .select()
+        .from(accountMerges)
+        .where(eq(accountMerges.fromAccountId, anon.account_id));
+      expect(redirect?.intoAccountId).toBe(target.account_id);
+      expect(
+        await db
+          .select()
+          .from(user)
+          .where(eq(user.id, anon.user_id ?? "")),
+      ).toEqual([]);
+    });
+  });
+});
+
+describe("concurrent links", () => {
+  it("two callbacks for the same new identity leave one account and one user", async () => {
+    const { browser, me } = await anonymous();
+    await withDb((db) => seedHistory(db, me.account_id, 100));
+    const login = uniqueLogin("carol");
+    // Two tabs (two cookie jars with the same anonymous session) start sign-in, then both
+    // callbacks arrive at once.
+    const [tabA, tabB] = [browser.clone(), browser.clone()];
+    const callbacks = [await tabA.startOidc(login), await tabB.startOidc(login)];
+    const landed = await Promise.allSettled([
+      tabA.finishOidc(callbacks[0] ?? ""),
+      tabB.finishOidc(callbacks[1] ?? ""),
+    ]);
+    expect(landed.some((r) => r.status === "fulfilled" && r.value.pathname === "/")).toBe(true);
+    await withDb(async (db) => {
+      const identities = await db
+        .select({ userId: authAccount.userId })
+        .from(authAccount)
+        .where(eq(authAccount.accountId, `oidc-${login}`));
+      expect(identities).toHaveLength(1);
+      const [owner] = await db
+        .select()
+        .from(user)
+        .where(eq(user.id, identities[0]?.userId ?? ""));
+      expect(owner?.accountId).toBe(me.account_id);
+      const [acct] = await db.select().from(accounts).where(eq(accounts.id, me.account_id));
+      expect(acct?.tier).toBe("free");
+    });
+    expect((await withDb((db) => rowCounts(db, me.account_id))).sessions).toBe(1);
+    const bucket = await bucketOf(me.account_id);
+    expect(bucket).toMatchObject({ usedTokens: 100, limitTokens: FREE_LIMIT });
+  });
+
+  it("two concurrent merges into an existing account move the history exactly once", async () => {
+    const login = uniqueLogin("dave");
+    const returning = new Browser();
+    await returning.signInWithOidc(login);
+    const target = await returning.me();
+
+    const { browser, me: anon } = await anonymous();
+    await withDb((db) => seedHistory(db, anon.account_id, 70));
+    const [tabA, tabB] = [browser.clone(), browser.clone()];
+    const callbacks = [await tabA.startOidc(login), await tabB.startOidc(login)];
+    const landed = await Promise.all([
+      tabA.finishOidc(callbacks[0] ?? ""),
+      tabB.finishOidc(callbacks[1] ?? ""),
+    ]);
+    // Both tabs end up signed in to the returning account.
+    expect(landed.map((u) => u.pathname)).toEqual(["/", "/"]);
+    expect((await tabA.me()).account_id).toBe(target.account_id);
+    expect((await tabB.me()).account_id).toBe(target.account_id);
+    const rows = await withDb((db) => rowCounts(db, target.account_id));
+    expect(rows).toEqual({ sessions: 1, messages: 2, toolCalls: 1, usage: 1 });
+    expect((await bucketOf(target.account_id))?.usedTokens).toBe(70);
+    await withDb(async (db) => {
+      expect(await db.select().from(accounts).where(eq(accounts.id, anon.account_id))).toEqual([]);
+    });
+  });
+});
