@@ -23,16 +23,44 @@ export default defineConfig({
                 OIDC_ISSUER: inject("oidcIssuer"),
                 OIDC_CLIENT_ID: "gradual-test",
                 OIDC_CLIENT_SECRET: "gradual-test-secret",
-                QUOTA_ANON_TOKENS: "1000",
+                QUOTA_ANON_TOKENS: "5000",
                 QUOTA_FREE_TOKENS: "50000",
+                TIER_LIMITS: JSON.stringify({
+                  anon: { max_tokens: 512, concurrent_streams: 2, requests_per_minute: 20 },
+                  pro: { concurrent_streams: 400, requests_per_minute: 10_000 },
+                }),
+                OPENAI_API_KEY: "sk-test-openai",
+                OPENAI_BASE_URL: `${inject("scriptedModelUrl")}/v1`,
+                ANTHROPIC_API_KEY: "sk-test-anthropic",
+                ANTHROPIC_BASE_URL: inject("scriptedModelUrl"),
+                OPENROUTER_API_KEY: "sk-test-openrouter",
+                OPENROUTER_BASE_URL: `${inject("scriptedModelUrl")}/v1`,
+                UPSTREAM_TIMEOUT_MS: "1500",
               },
             },
           })),
+          {
+            // The pool inlines every dependency through its WebSocket, whose messages workerd
+            // caps at 1 MiB; gpt-tokenizer's BPE table is several megabytes, so workerd loads
+            // that one package from disk instead.
+            name: "gradual:external-tokenizer",
+            enforce: "post",
+            config(config) {
+              config.test ??= {};
+              config.test.server = {
+                deps: { inline: [/^(?!.*gpt-tokenizer)/], external: [/gpt-tokenizer/] },
+              };
+            },
+          },
         ],
         test: {
           name: "runtime",
           include: ["test/runtime/**/*.test.ts"],
-          globalSetup: ["test/setup/black-hole.ts", "test/setup/oidc.ts"],
+          globalSetup: [
+            "test/setup/black-hole.ts",
+            "test/setup/oidc.ts",
+            "test/setup/scripted-model.ts",
+          ],
           testTimeout: 30_000,
         },
       },

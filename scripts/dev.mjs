@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { build } from "vite";
 import { loadLocalConfig, ROOT, SCRIPT_ONLY, toEnvFile } from "./lib/local-config.mjs";
 import { applyMigrations, startPglite } from "./lib/postgres.mjs";
+import { startScriptedModel } from "./scripted-model/server.mjs";
 
 const config = loadLocalConfig();
 const port = config.PORT ?? "8787";
@@ -28,6 +29,12 @@ async function main() {
 
   // The Worker's variables: everything documented except what only these scripts use.
   const vars = { ENVIRONMENT: "development" };
+  if (!config.OPENAI_API_KEY && !config.ANTHROPIC_API_KEY && !config.OPENROUTER_API_KEY) {
+    const model = await startScriptedModel();
+    cleanups.push(() => model.stop());
+    vars.SCRIPTED_MODEL_URL = `${model.url}/v1`;
+    console.log(`dev: no provider key set; serving the scripted demo model from ${model.url}`);
+  }
   for (const [key, value] of Object.entries(config)) {
     if (!SCRIPT_ONLY.has(key)) vars[key] = value;
   }

@@ -11,8 +11,10 @@ import { requestLog } from "./middleware/request-log";
 import { validationHook } from "./middleware/validation";
 import { authRoutes } from "./routes/auth";
 import { health } from "./routes/health";
+import { apiInference, v1 } from "./routes/inference";
 import { keys } from "./routes/keys";
 import { me } from "./routes/me";
+import { toolCalls } from "./routes/tool-calls";
 
 /** Largest request body accepted anywhere (inference requests carry whole conversations). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -30,6 +32,9 @@ export function buildApp() {
   app.route("/api", authRoutes);
   app.route("/api", me);
   app.route("/api", keys);
+  app.route("/api", apiInference);
+  app.route("/api", toolCalls);
+  app.route("/v1", v1);
 
   app.notFound((c) =>
     errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)),

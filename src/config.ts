@@ -1,8 +1,11 @@
 // Typed, validated configuration from the Worker's variables, with the defaults a local run
 // needs. Outside development a missing secret is an error, never a silent default.
 import { z } from "zod";
+import type { Tier } from "./db/schema";
 import type { Env } from "./env";
 import { AppError } from "./errors";
+import { type ModelEntry, resolveModels } from "./gateway/models";
+import { resolveTierLimits, type TierLimits } from "./quota/tiers";
 
 const DEV_AUTH_SECRET = "gradual-local-development-secret-do-not-deploy";
 
@@ -11,6 +14,18 @@ const optional = z
   .optional()
   .transform((v) => v?.trim() || undefined);
 const tokens = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const json = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v?.trim()) return undefined;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be JSON" });
+      return z.NEVER;
+    }
+  });
 
 const schema = z.object({
   ENVIRONMENT: z.string().default("production"),
@@ -27,11 +42,26 @@ const schema = z.object({
   QUOTA_ANON_TOKENS: tokens(20_000),
   QUOTA_FREE_TOKENS: tokens(200_000),
   QUOTA_PRO_TOKENS: tokens(2_000_000),
+  TIER_LIMITS: json,
+  OPENAI_API_KEY: optional,
+  OPENAI_BASE_URL: optional,
+  ANTHROPIC_API_KEY: optional,
+  ANTHROPIC_BASE_URL: optional,
+  OPENROUTER_API_KEY: optional,
+  OPENROUTER_BASE_URL: optional,
+  SCRIPTED_MODEL_URL: optional,
+  MODELS: json,
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
 });
 
 export interface OAuthClient {
   clientId: string;
   clientSecret: string;
+}
+
+export interface ProviderEndpoint {
+  apiKey: string;
+  baseUrl: string;
 }
 
 export interface AppConfig {
@@ -40,28 +70,64 @@ export interface AppConfig {
   google?: OAuthClient;
   github?: OAuthClient;
   oidc?: OAuthClient & { issuer: string; name: string };
-  quota: { anon: number; free: number; pro: number };
+  tiers: Record<Tier, TierLimits>;
+  providers: {
+    openai?: ProviderEndpoint;
+    anthropic?: ProviderEndpoint;
+    openrouter?: ProviderEndpoint;
+    /** The local scripted model `npm run dev` starts when no provider key is set. */
+    scripted?: ProviderEndpoint;
+  };
+  /** Models the configured providers can serve, each with the lowest tier allowed to use it. */
+  models: ModelEntry[];
+  upstreamTimeoutMs: number;
 }
 
 function client(id?: string, secret?: string): OAuthClient | undefined {
   return id && secret ? { clientId: id, clientSecret: secret } : undefined;
 }
 
+function endpoint(apiKey: string | undefined, baseUrl: string | undefined, fallback: string) {
+  return apiKey ? { apiKey, baseUrl: (baseUrl ?? fallback).replace(/\/$/, "") } : undefined;
+}
+
+function misconfigured(message: string): never {
+  throw new AppError("MISCONFIGURED", message);
+}
+
 function parse(env: Env): AppConfig {
   const result = schema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new AppError("MISCONFIGURED", `${issue?.path.join(".")}: ${issue?.message}`);
+    misconfigured(`${issue?.path.join(".")}: ${issue?.message}`);
   }
   const v = result.data;
   const dev = v.ENVIRONMENT === "development";
   if (!v.BETTER_AUTH_SECRET && !dev) {
-    throw new AppError(
-      "MISCONFIGURED",
+    misconfigured(
       "BETTER_AUTH_SECRET must be set outside development (wrangler secret put BETTER_AUTH_SECRET)",
     );
   }
   const oidc = client(v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET);
+  const providers: AppConfig["providers"] = {
+    openai: endpoint(v.OPENAI_API_KEY, v.OPENAI_BASE_URL, "https://api.openai.com/v1"),
+    anthropic: endpoint(v.ANTHROPIC_API_KEY, v.ANTHROPIC_BASE_URL, "https://api.anthropic.com"),
+    openrouter: endpoint(
+      v.OPENROUTER_API_KEY,
+      v.OPENROUTER_BASE_URL,
+      "https://openrouter.ai/api/v1",
+    ),
+    scripted: v.SCRIPTED_MODEL_URL
+      ? { apiKey: "scripted", baseUrl: v.SCRIPTED_MODEL_URL.replace(/\/$/, "") }
+      : undefined,
+  };
+  const tiers = resolveTierLimits(
+    { anon: v.QUOTA_ANON_TOKENS, free: v.QUOTA_FREE_TOKENS, pro: v.QUOTA_PRO_TOKENS },
+    v.TIER_LIMITS,
+  );
+  if (typeof tiers === "string") misconfigured(`TIER_LIMITS: ${tiers}`);
+  const models = resolveModels(providers, v.MODELS);
+  if (typeof models === "string") misconfigured(`MODELS: ${models}`);
   return {
     dev,
     auth: { secret: v.BETTER_AUTH_SECRET ?? DEV_AUTH_SECRET, baseUrl: v.BETTER_AUTH_URL },
@@ -71,7 +137,10 @@ function parse(env: Env): AppConfig {
       oidc && v.OIDC_ISSUER
         ? { ...oidc, issuer: v.OIDC_ISSUER.replace(/\/$/, ""), name: v.OIDC_NAME ?? "OIDC" }
         : undefined,
-    quota: { anon: v.QUOTA_ANON_TOKENS, free: v.QUOTA_FREE_TOKENS, pro: v.QUOTA_PRO_TOKENS },
+    tiers,
+    providers,
+    models,
+    upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
   };
 }
 

@@ -15,13 +15,36 @@ export const ERRORS = {
   },
   FORBIDDEN: { status: 403, type: "permission_error", message: "Not allowed" },
   NOT_FOUND: { status: 404, type: "not_found_error", message: "Not found" },
+  MODEL_NOT_FOUND: { status: 400, type: "invalid_request_error", message: "Unknown model" },
+  MODEL_NOT_ALLOWED: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "This model is not available on your tier",
+  },
   CONFLICT: { status: 409, type: "invalid_request_error", message: "Conflict" },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     type: "invalid_request_error",
     message: "Request body too large",
   },
+  QUOTA_EXCEEDED: {
+    status: 429,
+    type: "rate_limit_error",
+    message: "Daily token quota exhausted",
+  },
+  RATE_LIMITED: { status: 429, type: "rate_limit_error", message: "Too many requests" },
+  CONCURRENCY_LIMIT: {
+    status: 429,
+    type: "rate_limit_error",
+    message: "Too many streams open at once",
+  },
   INTERNAL: { status: 500, type: "server_error", message: "Internal server error" },
+  UPSTREAM_ERROR: { status: 502, type: "upstream_error", message: "The model provider failed" },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    type: "upstream_error",
+    message: "The model provider did not answer in time",
+  },
   MISCONFIGURED: { status: 500, type: "server_error", message: "The server is misconfigured" },
   DATABASE_UNAVAILABLE: {
     status: 503,
@@ -57,6 +80,14 @@ export function errorBody(code: ErrorCode, message?: string, details?: Record<st
   return {
     error: { type, code: code.toLowerCase(), message: message ?? ERRORS[code].message, ...details },
   };
+}
+
+/** The error as a plain Response, for code outside a Hono handler (the Durable Object). */
+export function errorJson(error: AppError): Response {
+  return Response.json(errorBody(error.code, error.message, error.details), {
+    status: ERRORS[error.code].status,
+    headers: error.headers,
+  });
 }
 
 export function errorResponse(c: Context, error: AppError) {

@@ -1,5 +1,157 @@
-// AccountAgent: one Durable Object per account, the single place its inference is serialised.
+// AccountAgent: one Durable Object per account (idFromName(account_id)), the single place its
+// inference is serialised. It admits (streams, rate), reserves in Postgres, records the open
+// reservation in its own storage with an alarm armed, then streams and settles. The alarm
+// settles whatever an eviction left open.
 import { DurableObject } from "cloudflare:workers";
+import { loadConfig } from "../config";
+import { connect, disconnect } from "../db/client";
 import type { Env } from "../env";
+import { AppError, errorJson } from "../errors";
+import { reserveTokens } from "../quota/reserve";
+import { Admission } from "./admission";
+import { InferenceRun, type RunHost } from "./inference-run";
+import type { InferenceJob } from "./job";
+import { type ReservationRecord, type Settlement, settle } from "./settle";
 
-export class AccountAgent extends DurableObject<Env> {}
+const PREFIX = "reservation:";
+/** How often the alarm looks at open reservations while streams are running. */
+const ALARM_INTERVAL_MS = 5 * 60_000;
+
+type Stored = ReservationRecord & { outcome?: Settlement };
+
+export class AccountAgent extends DurableObject<Env> {
+  private readonly admission = new Admission();
+  /** Reservations whose stream runs in this instance; anything else stored is orphaned. */
+  private readonly live = new Set<string>();
+
+  async fetch(request: Request): Promise<Response> {
+    const job = await request.json<InferenceJob>();
+    return this.infer(job);
+  }
+
+  private async infer(job: InferenceJob): Promise<Response> {
+    const config = loadConfig(this.env);
+    const limits = config.tiers[job.tier];
+    const denial = this.admission.admit(limits);
+    if (denial) {
+      return errorJson(
+        new AppError(denial.code, undefined, {
+          headers: { "retry-after": String(denial.retryAfterSeconds) },
+        }),
+      );
+    }
+    let admitted = true;
+    try {
+      const db = connect(this.env.HYPERDRIVE);
+      const reservation = await reserveTokens(
+        db,
+        job.accountId,
+        limits.dailyTokens,
+        job.reserve,
+      ).finally(() => void disconnect(db));
+      if (!reservation.ok) {
+        const retryAfter = Math.ceil((reservation.resetAt.getTime() - Date.now()) / 1000);
+        return errorJson(
+          new AppError(
+            "QUOTA_EXCEEDED",
+            `Daily token quota exhausted; it resets at ${reservation.resetAt.toISOString()}`,
+            {
+              headers: { "retry-after": String(Math.max(1, retryAfter)) },
+              details: { reset_at: reservation.resetAt.toISOString() },
+            },
+          ),
+        );
+      }
+      const record: ReservationRecord = {
+        id: crypto.randomUUID(),
+        accountId: job.accountId,
+        windowStart: reservation.windowStart.getTime(),
+        reserved: job.reserve,
+        promptEstimate: job.promptEstimate,
+        model: job.model.id,
+        provider: job.model.provider,
+        requestId: job.requestId,
+        sessionId: job.session.id,
+        startedAt: Date.now(),
+        piecesSeen: 0,
+      };
+      // Durable before a byte streams: an eviction from here on is settled by the alarm.
+      await this.ctx.storage.put(PREFIX + record.id, record);
+      await this.armAlarm();
+      this.live.add(record.id);
+      admitted = false;
+      return await new InferenceRun(this.host(), job, record).respond();
+    } finally {
+      if (admitted) this.admission.release();
+    }
+  }
+
+  private host(): RunHost {
+    return {
+      env: this.env,
+      config: loadConfig(this.env),
+      saveProgress: (record) => {
+        void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
+      },
+      release: (record) => {
+        if (this.live.delete(record.id)) this.admission.release();
+      },
+      forget: (record) => this.ctx.storage.delete(PREFIX + record.id).then(() => {}),
+      keepForRetry: async (record, outcome) => {
+        const stored = await this.ctx.storage.get<Stored>(PREFIX + record.id);
+        await this.ctx.storage.put(PREFIX + record.id, { ...(stored ?? record), outcome });
+      },
+    };
+  }
+
+  private async armAlarm() {
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS);
+    }
+  }
+
+  /** Settles reservations no live stream owns; idempotent, retried by the runtime on failure. */
+  async alarm(): Promise<void> {
+    const stored = await this.ctx.storage.list<Stored>({ prefix: PREFIX });
+    let running = false;
+    for (const [key, record] of stored) {
+      if (this.live.has(record.id)) {
+        running = true;
+        continue;
+      }
+      const outcome = record.outcome ?? orphanOutcome(record);
+      const db = connect(this.env.HYPERDRIVE);
+      try {
+        await settle(db, record, outcome);
+      } finally {
+        void disconnect(db);
+      }
+      await this.ctx.storage.delete(key);
+      console.log(
+        JSON.stringify({
+          msg: "alarm settlement",
+          reservation: record.id,
+          request_id: record.requestId,
+          status: outcome.status,
+          tokens_estimated: record.reserved,
+          tokens_debited: outcome.debited,
+        }),
+      );
+    }
+    if (running) await this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS);
+  }
+}
+
+/** An evicted stream's settlement: what it was seen to produce (about a token a piece). */
+function orphanOutcome(record: ReservationRecord): Settlement {
+  const produced = record.piecesSeen > 0;
+  const prompt = produced ? record.promptEstimate : 0;
+  return {
+    status: "settled_by_alarm",
+    promptTokens: prompt,
+    completionTokens: record.piecesSeen,
+    debited: prompt + record.piecesSeen,
+    latencyMs: Date.now() - record.startedAt,
+    transcript: null,
+  };
+}

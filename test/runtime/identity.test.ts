@@ -15,7 +15,7 @@ import { Browser, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
 import { rowCounts, seedHistory } from "./seed";
 
-const ANON_LIMIT = 1000; // QUOTA_ANON_TOKENS in vitest.config.ts
+const ANON_LIMIT = 5000; // QUOTA_ANON_TOKENS in vitest.config.ts
 const FREE_LIMIT = 50_000; // QUOTA_FREE_TOKENS
 
 async function anonymous() {

@@ -3,6 +3,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     blackHolePort: number;
     oidcIssuer: string;
+    scriptedModelUrl: string;
   }
 }
 

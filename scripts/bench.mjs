@@ -1,0 +1,254 @@
+// `npm run bench`: the gateway's overhead against the scripted model, measured side by side in
+// one run. Time to first token and total stream time through the app vs straight to the model
+// (median, p99, ratio) at 1 and 50 concurrent streams, and reservations per second on one hot
+// account. Starts its own Postgres, scripted model and `npm run dev`; prints a table.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import postgres from "postgres";
+import { ROOT } from "./lib/local-config.mjs";
+import { freePort, waitForHttp } from "./lib/net.mjs";
+import { createDatabase, startCluster } from "./lib/postgres.mjs";
+
+const STREAM_TOKENS = 50;
+const CHUNK_DELAY_MS = 10;
+const RUNS = [
+  { concurrency: 1, streams: 30 },
+  { concurrency: 50, streams: 200 },
+];
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Streams one completion; returns ms to the first content chunk and to the end. */
+async function timeStream(url, headers) {
+  const started = performance.now();
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({
+      model: "gpt-5-mini",
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 200,
+      messages: [
+        {
+          role: "user",
+          content: `bench\n@scripted ${JSON.stringify({ tokens: STREAM_TOKENS, chunk_delay_ms: CHUNK_DELAY_MS })}`,
+        },
+      ],
+    }),
+  });
+  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  const decoder = new TextDecoder();
+  let first = null;
+  let text = "";
+  for await (const bytes of res.body) {
+    text += decoder.decode(bytes, { stream: true });
+    if (first === null && text.includes('"content"')) first = performance.now() - started;
+  }
+  if (!text.includes("[DONE]")) throw new Error(`${url}: stream did not finish`);
+  return { ttft: first ?? Number.NaN, total: performance.now() - started };
+}
+
+async function batch(url, headers, { concurrency, streams }) {
+  const results = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < streams) {
+        next += 1;
+        results.push(await timeStream(url, headers));
+      }
+    }),
+  );
+  return results;
+}
+
+function summary(results) {
+  const ttft = results.map((r) => r.ttft);
+  const total = results.map((r) => r.total);
+  return {
+    ttft50: percentile(ttft, 50),
+    ttft99: percentile(ttft, 99),
+    total50: percentile(total, 50),
+    total99: percentile(total, 99),
+  };
+}
+
+function start(cmd, args, env) {
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  return {
+    child,
+    output: () => out,
+    stop: () => {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+    },
+  };
+}
+
+async function signUpProKey(base, databaseUrl) {
+  const signIn = await fetch(`${base}/api/auth/sign-in/anonymous`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: base },
+    body: "{}",
+  });
+  const cookie = signIn.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const me = await (await fetch(`${base}/api/me`, { headers: { cookie } })).json();
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  await sql`update accounts set tier = 'pro' where id = ${me.account_id}`;
+  await sql`update quota_buckets set limit_tokens = 2000000000 where account_id = ${me.account_id}`;
+  await sql.end();
+  const key = await (
+    await fetch(`${base}/api/keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie, origin: base },
+      body: JSON.stringify({ label: "bench" }),
+    })
+  ).json();
+  return { key: key.key, accountId: me.account_id };
+}
+
+const fmt = (n) => n.toFixed(1).padStart(8);
+
+async function main() {
+  const cluster = process.env.DATABASE_URL ? null : await startCluster();
+  const stops = [() => cluster?.stop()];
+  try {
+    const databaseUrl = await createDatabase(
+      process.env.DATABASE_URL ?? cluster.url,
+      "gradual_bench",
+    );
+    const modelPort = await freePort();
+    const model = start(
+      process.execPath,
+      [join(ROOT, "scripts/scripted-model/server.mjs"), "--port", String(modelPort)],
+      process.env,
+    );
+    stops.push(model.stop);
+    const modelUrl = `http://127.0.0.1:${modelPort}`;
+    await waitForHttp(`${modelUrl}/v1/models`);
+
+    const appPort = await freePort();
+    const app = start(process.execPath, [join(ROOT, "scripts/dev.mjs")], {
+      ...process.env,
+      PORT: String(appPort),
+      DATABASE_URL: databaseUrl,
+      OPENAI_API_KEY: "sk-bench",
+      OPENAI_BASE_URL: `${modelUrl}/v1`,
+      TIER_LIMITS: JSON.stringify({
+        pro: { concurrent_streams: 1000, requests_per_minute: 1000000 },
+      }),
+    });
+    stops.push(app.stop);
+    const base = `http://127.0.0.1:${appPort}`;
+    await waitForHttp(`${base}/api/health`, {
+      timeoutMs: 120_000,
+      isAlive: () => app.child.exitCode === null,
+    }).catch((error) => {
+      throw new Error(`${error.message}\n${app.output()}`);
+    });
+    const { key, accountId } = await signUpProKey(base, databaseUrl);
+    const viaApp = {
+      url: `${base}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${key}` },
+    };
+    const direct = {
+      url: `${modelUrl}/v1/chat/completions`,
+      headers: { authorization: "Bearer direct" },
+    };
+
+    // Warm both paths (isolate start, connection setup) before measuring.
+    await batch(viaApp.url, viaApp.headers, { concurrency: 5, streams: 10 });
+    await batch(direct.url, direct.headers, { concurrency: 5, streams: 10 });
+
+    console.log(
+      `\nStreams of ${STREAM_TOKENS} tokens, ${CHUNK_DELAY_MS} ms apart, from the scripted model (ms)\n`,
+    );
+    console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99");
+    for (const run of RUNS) {
+      // Alternate halves so drift (GC, warm-up) hits both paths alike.
+      const half = { ...run, streams: run.streams / 2 };
+      const appResults = [...(await batch(viaApp.url, viaApp.headers, half))];
+      const directResults = [...(await batch(direct.url, direct.headers, half))];
+      appResults.push(...(await batch(viaApp.url, viaApp.headers, half)));
+      directResults.push(...(await batch(direct.url, direct.headers, half)));
+      const a = summary(appResults);
+      const d = summary(directResults);
+      console.log(
+        `${String(run.concurrency).padStart(11)}  direct  ${fmt(d.ttft50)}  ${fmt(d.ttft99)}  ${fmt(d.total50)}  ${fmt(d.total99)}`,
+      );
+      console.log(
+        `${String(run.concurrency).padStart(11)}  app     ${fmt(a.ttft50)}  ${fmt(a.ttft99)}  ${fmt(a.total50)}  ${fmt(a.total99)}`,
+      );
+      console.log(
+        `${" ".repeat(11)}  added   ${fmt(a.ttft50 - d.ttft50)}  ${fmt(a.ttft99 - d.ttft99)}  ${fmt(a.total50 - d.total50)}  ${fmt(a.total99 - d.total99)}`,
+      );
+      console.log(
+        `${" ".repeat(11)}  ratio   ${(a.ttft50 / d.ttft50).toFixed(2).padStart(8)}  ${(a.ttft99 / d.ttft99).toFixed(2).padStart(8)}  ${(a.total50 / d.total50).toFixed(3).padStart(8)}  ${(a.total99 / d.total99).toFixed(3).padStart(8)}`,
+      );
+      const ttftOk = a.ttft50 - d.ttft50 <= 5;
+      const totalOk = a.total50 / d.total50 <= 1.03;
+      console.log(
+        `${" ".repeat(11)}  target  added ttft p50 ≤ 5 ms: ${ttftOk ? "met" : "MISSED"}; total p50 ≤ +3 %: ${totalOk ? "met" : "MISSED"}\n`,
+      );
+    }
+
+    const hot = await hotAccount(viaApp, databaseUrl, accountId, { concurrency: 50, seconds: 5 });
+    console.log(
+      `Reservations on one hot account (each a whole gateway request: auth, reserve, stream, settle; 50 concurrent, 5 s): ${hot.perSecond.toFixed(0)}/s; used_tokens = sum of debits: ${hot.balanced}`,
+    );
+  } finally {
+    for (const stop of stops.reverse()) await stop?.();
+  }
+}
+
+/** Completed one-token requests per second on one account, and whether the books balance. */
+async function hotAccount(viaApp, databaseUrl, accountId, { concurrency, seconds }) {
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const res = await fetch(viaApp.url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...viaApp.headers },
+          body: JSON.stringify({
+            model: "gpt-5-mini",
+            max_tokens: 5,
+            messages: [{ role: "user", content: '@scripted {"reply":"k"}' }],
+          }),
+        });
+        await res.arrayBuffer();
+        if (res.status === 200) done += 1;
+      }
+    }),
+  );
+  const perSecond = done / ((performance.now() - started) / 1000);
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const [books] = await sql`
+    select (select sum(used_tokens) from quota_buckets where account_id = ${accountId}) as used,
+           (select sum(debited_tokens) from usage_log where account_id = ${accountId}) as debited`;
+  await sql.end();
+  return { perSecond, balanced: Number(books.used) === Number(books.debited) };
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.stack ?? error}`);
+  process.exitCode = 1;
+});

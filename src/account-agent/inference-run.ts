@@ -1,0 +1,237 @@
+// One inference inside the AccountAgent, after its tokens are reserved: open the upstream,
+// pass chunks to the caller as they come (pulled, never buffered ahead), and settle exactly
+// once, whether the stream finished, failed, stalled or the caller went away.
+import type { AppConfig } from "../config";
+import { connect, disconnect } from "../db/client";
+import type { UsageStatus } from "../db/schema";
+import type { Env } from "../env";
+import { AppError, errorBody, errorJson } from "../errors";
+import { CompletionBuilder, type Usage } from "../gateway/completion";
+import { UpstreamError, type UpstreamEvent } from "../gateway/events";
+import { providerFor } from "../gateway/providers";
+import { SSE_DONE, SSE_HEADERS, sseData } from "../gateway/sse";
+import { accountHash } from "../lib/account-hash";
+import { TimeoutError, withTimeout } from "../lib/timeout";
+import type { InferenceJob } from "./job";
+import { type ReservationRecord, type Settlement, settle } from "./settle";
+
+/** What the run needs from the Durable Object hosting it. */
+export interface RunHost {
+  env: Env;
+  config: AppConfig;
+  saveProgress(record: ReservationRecord): void;
+  /** The stream is over: free its slot (settling may still be under way). */
+  release(record: ReservationRecord): void;
+  /** Settled: forget the stored reservation. */
+  forget(record: ReservationRecord): Promise<void>;
+  /** Settling failed: keep the outcome with the reservation so the alarm can retry it. */
+  keepForRetry(record: ReservationRecord, outcome: Settlement): Promise<void>;
+}
+
+const PROGRESS_EVERY_MS = 1_000;
+
+function asUpstream(error: unknown): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  if (error instanceof TimeoutError)
+    return new UpstreamError("timeout", "the model stopped answering");
+  return new UpstreamError("connection", (error as Error)?.message ?? String(error));
+}
+
+function statusOf(error: UpstreamError): UsageStatus {
+  return error.reason === "timeout" ? "timeout" : "upstream_error";
+}
+
+function callerError(error: UpstreamError): AppError {
+  return error.reason === "timeout"
+    ? new AppError("UPSTREAM_TIMEOUT")
+    : new AppError("UPSTREAM_ERROR", `The model provider failed: ${error.message}`);
+}
+
+export class InferenceRun {
+  private readonly builder: CompletionBuilder;
+  private readonly abort = new AbortController();
+  private readonly started = Date.now();
+  private firstByteMs: number | null = null;
+  private lastSaved = Date.now();
+  private settling: Promise<void> | null = null;
+
+  constructor(
+    private readonly host: RunHost,
+    private readonly job: InferenceJob,
+    private readonly record: ReservationRecord,
+  ) {
+    this.builder = new CompletionBuilder(`chatcmpl-${job.requestId}`, job.model.id);
+  }
+
+  async respond(): Promise<Response> {
+    let events: AsyncIterator<UpstreamEvent>;
+    try {
+      const provider = providerFor(this.host.config, this.job.model);
+      const opened = await withTimeout(
+        provider.open(this.job.upstream, this.abort.signal),
+        this.host.config.upstreamTimeoutMs,
+      );
+      events = opened[Symbol.asyncIterator]();
+    } catch (error) {
+      this.abort.abort();
+      const upstream = asUpstream(error);
+      this.finish(statusOf(upstream), upstream);
+      await this.settling;
+      return errorJson(callerError(upstream));
+    }
+    return this.job.stream ? this.streamed(events) : this.collected(events);
+  }
+
+  private async next(events: AsyncIterator<UpstreamEvent>) {
+    try {
+      const result = await withTimeout(events.next(), this.host.config.upstreamTimeoutMs);
+      this.firstByteMs ??= Date.now() - this.started;
+      return result;
+    } catch (error) {
+      this.abort.abort();
+      throw asUpstream(error);
+    }
+  }
+
+  private streamed(events: AsyncIterator<UpstreamEvent>): Response {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          try {
+            for (;;) {
+              const result = await this.next(events);
+              if (cancelled) return;
+              if (result.done) {
+                const usage = this.finish("ok");
+                await this.settling;
+                if (this.job.includeUsage)
+                  controller.enqueue(sseData(this.builder.usageChunk(usage)));
+                controller.enqueue(SSE_DONE);
+                controller.close();
+                return;
+              }
+              const chunk = this.builder.apply(result.value);
+              this.noteProgress();
+              if (chunk) {
+                controller.enqueue(sseData(chunk));
+                return;
+              }
+            }
+          } catch (error) {
+            if (cancelled) return;
+            const upstream = asUpstream(error);
+            this.finish(statusOf(upstream), upstream);
+            await this.settling;
+            const { error: detail } = errorBody(
+              callerError(upstream).code,
+              callerError(upstream).message,
+            );
+            controller.enqueue(sseData({ error: detail }));
+            controller.close();
+          }
+        },
+        cancel: () => {
+          cancelled = true;
+          this.abort.abort();
+          this.finish("aborted");
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { headers: SSE_HEADERS });
+  }
+
+  private async collected(events: AsyncIterator<UpstreamEvent>): Promise<Response> {
+    try {
+      for (;;) {
+        const result = await this.next(events);
+        if (result.done) break;
+        this.builder.apply(result.value);
+        this.noteProgress();
+      }
+    } catch (error) {
+      const upstream = asUpstream(error);
+      this.finish(statusOf(upstream), upstream);
+      await this.settling;
+      return errorJson(callerError(upstream));
+    }
+    const usage = this.finish("ok");
+    await this.settling;
+    return Response.json(this.builder.completion(usage));
+  }
+
+  private noteProgress() {
+    const now = Date.now();
+    if (now - this.lastSaved < PROGRESS_EVERY_MS) return;
+    this.lastSaved = now;
+    this.host.saveProgress({ ...this.record, piecesSeen: this.builder.pieces });
+  }
+
+  /** Settles once (later calls are no-ops); returns the usage reported to the caller. */
+  private finish(status: UsageStatus, failure?: UpstreamError): Usage {
+    const produced = this.builder.hasOutput || this.builder.upstreamUsage !== null;
+    // Nothing generated costs nothing; otherwise charge what was really used.
+    const usage = produced
+      ? this.builder.usage(this.job.promptEstimate)
+      : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    if (this.settling) return usage;
+    const outcome: Settlement = {
+      status,
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+      debited: usage.total_tokens,
+      latencyMs: Date.now() - this.started,
+      transcript: this.builder.hasOutput
+        ? {
+            newSession: this.job.session.isNew,
+            title: this.job.session.title,
+            userMessage: this.job.userMessage,
+            content: this.builder.content,
+            finishReason: this.builder.finishReason ?? (status === "aborted" ? "aborted" : "error"),
+            toolCalls: this.builder.toolCalls,
+          }
+        : null,
+    };
+    this.host.release(this.record);
+    this.settling = this.persist(outcome, failure);
+    return usage;
+  }
+
+  private async persist(outcome: Settlement, failure?: UpstreamError): Promise<void> {
+    const db = connect(this.host.env.HYPERDRIVE);
+    try {
+      await settle(db, this.record, outcome);
+      await this.host.forget(this.record);
+      console.log(
+        JSON.stringify({
+          msg: "reconcile",
+          request_id: this.job.requestId,
+          account: await accountHash(this.record.accountId),
+          reservation: this.record.id,
+          model: this.job.model.id,
+          provider: this.job.model.provider,
+          status: outcome.status,
+          tokens_estimated: this.record.reserved,
+          tokens_actual: outcome.promptTokens + outcome.completionTokens,
+          tokens_debited: outcome.debited,
+          upstream_first_byte_ms: this.firstByteMs,
+          latency_ms: outcome.latencyMs,
+          ...(failure && { upstream_error: failure.reason }),
+        }),
+      );
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          msg: "reconcile failed",
+          request_id: this.job.requestId,
+          reservation: this.record.id,
+          error: (error as Error).message,
+        }),
+      );
+      await this.host.keepForRetry(this.record, outcome);
+    } finally {
+      void disconnect(db);
+    }
+  }
+}

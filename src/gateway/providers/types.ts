@@ -1,0 +1,22 @@
+// The one interface every provider implements: open a streaming completion, yield events.
+import type { UpstreamEvent } from "../events";
+import type { ChatMessage, ChatRequest, ToolDefinition } from "../request-schema";
+
+export interface UpstreamRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ChatRequest["tool_choice"];
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+}
+
+export interface Provider {
+  /**
+   * Sends the request; resolves once the upstream accepted it (HTTP status known), rejects with
+   * an UpstreamError otherwise. The iterable ends after the last event or throws UpstreamError.
+   */
+  open(request: UpstreamRequest, signal: AbortSignal): Promise<AsyncIterable<UpstreamEvent>>;
+}

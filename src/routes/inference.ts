@@ -1,0 +1,130 @@
+// The gateway's front door: POST /api/inference (session cookie) and POST /v1/chat/completions
+// (virtual key) run the same engine; GET /v1/models lists what the caller's tier may use. The
+// Worker validates and estimates; the account's AccountAgent reserves, streams and settles.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { authenticate } from "../auth/principal";
+import { prepareJob } from "../gateway/prepare";
+import { ChatRequestSchema } from "../gateway/request-schema";
+import { accountHash } from "../lib/account-hash";
+import { tierAllows } from "../quota/tiers";
+import { ErrorSchema } from "../schemas/common";
+
+const errorResponses = {
+  400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
+  401: {
+    description: "Not authenticated",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  404: { description: "No such session", content: { "application/json": { schema: ErrorSchema } } },
+  413: { description: "Body too large", content: { "application/json": { schema: ErrorSchema } } },
+  429: {
+    description: "Quota exhausted, rate or concurrency limit (see Retry-After)",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  502: {
+    description: "The provider failed",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  504: {
+    description: "The provider timed out",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+} as const;
+
+const completionResponse = {
+  200: {
+    description:
+      "stream:true → text/event-stream of chat.completion.chunk ending with [DONE]; otherwise one chat.completion. X-Session-Id names the session.",
+    content: {
+      "text/event-stream": { schema: z.string() },
+      "application/json": { schema: z.object({}).passthrough().openapi("ChatCompletion") },
+    },
+  },
+  ...errorResponses,
+} as const;
+
+function completionRoute(path: string, via: "session" | "key", summary: string) {
+  return createRoute({
+    method: "post",
+    path,
+    summary,
+    middleware: authenticate(via),
+    request: {
+      body: { required: true, content: { "application/json": { schema: ChatRequestSchema } } },
+    },
+    responses: completionResponse,
+  });
+}
+
+async function run(c: Context<AppEnv>, body: z.infer<typeof ChatRequestSchema>) {
+  const principal = c.var.principal;
+  const job = await prepareJob(c.var.db(), c.var.config, principal, body, c.var.requestId);
+  Object.assign(c.var.logFields, {
+    account: await accountHash(principal.accountId),
+    model: job.model.id,
+    provider: job.model.provider,
+    tokens_estimated: job.reserve,
+    stream: job.stream,
+  });
+  const namespace = c.env.ACCOUNT_AGENT;
+  // The server picks the Durable Object from the authenticated account, never from input.
+  const agent = namespace.get(namespace.idFromName(principal.accountId));
+  const answer = await agent.fetch("https://account-agent/inference", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(job),
+  });
+  const headers = new Headers(answer.headers);
+  headers.set("x-session-id", job.session.id);
+  return new Response(answer.body, { status: answer.status, headers });
+}
+
+const modelsRoute = createRoute({
+  method: "get",
+  path: "/models",
+  summary: "Models this key's tier may use (OpenAI list shape)",
+  middleware: authenticate("key"),
+  responses: {
+    200: {
+      description: "The models",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              object: z.literal("list"),
+              data: z.array(
+                z.object({
+                  id: z.string(),
+                  object: z.literal("model"),
+                  created: z.number(),
+                  owned_by: z.string(),
+                }),
+              ),
+            })
+            .openapi("ModelList"),
+        },
+      },
+    },
+    401: errorResponses[401],
+  },
+});
+
+export const apiInference = new OpenAPIHono<AppEnv>().openapi(
+  completionRoute("/inference", "session", "Chat completion for the signed-in browser"),
+  (c) => run(c, c.req.valid("json")),
+);
+
+export const v1 = new OpenAPIHono<AppEnv>()
+  .openapi(
+    completionRoute("/chat/completions", "key", "OpenAI-compatible chat completion (virtual key)"),
+    (c) => run(c, c.req.valid("json")),
+  )
+  .openapi(modelsRoute, (c) => {
+    const tier = c.var.principal.tier;
+    const data = c.var.config.models
+      .filter((m) => tierAllows(tier, m.minTier))
+      .map((m) => ({ id: m.id, object: "model" as const, created: 0, owned_by: m.provider }));
+    return c.json({ object: "list" as const, data }, 200);
+  });

@@ -1,0 +1,117 @@
+// POST /api/tool-calls/:id/complete: the browser reports what happened to a proposed tool call
+// (the code that really ran, its output, or that it was skipped). Owner only; repeating the same
+// report is a harmless 200, a different one after completion is a 409.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq, sql } from "drizzle-orm";
+import type { AppEnv } from "../app-env";
+import { authenticate } from "../auth/principal";
+import { agentToolCalls } from "../db/schema";
+import { AppError } from "../errors";
+import { ErrorSchema } from "../schemas/common";
+
+export const MAX_TOOL_TEXT_BYTES = 64 * 1024;
+
+const bounded = (what: string) =>
+  z.string().refine((s) => new TextEncoder().encode(s).length <= MAX_TOOL_TEXT_BYTES, {
+    message: `${what} is larger than ${MAX_TOOL_TEXT_BYTES} bytes; truncate it`,
+  });
+
+const CompleteSchema = z
+  .object({
+    status: z.enum(["done", "error", "skipped"]),
+    executed_code: bounded("executed_code").optional(),
+    output: bounded("output").optional(),
+  })
+  .strict()
+  .refine((b) => (b.status === "skipped") === (b.executed_code === undefined), {
+    message: "executed_code is required for done/error and must be absent for skipped",
+    path: ["executed_code"],
+  })
+  .openapi("ToolCallCompletion");
+
+const ToolCallSchema = z
+  .object({
+    id: z.string(),
+    session_id: z.string(),
+    message_id: z.string(),
+    name: z.string(),
+    status: z.enum(["proposed", "done", "error", "skipped"]),
+    proposed_code: z.string().nullable(),
+    executed_code: z.string().nullable(),
+    output: z.string().nullable(),
+    completed_at: z.string().nullable(),
+  })
+  .openapi("ToolCall");
+
+const json = (schema: typeof ErrorSchema, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/tool-calls/{id}/complete",
+  summary: "Record the outcome of a proposed tool call (idempotent)",
+  middleware: authenticate("session"),
+  request: {
+    params: z.object({ id: z.string().min(1).max(200) }),
+    body: { required: true, content: { "application/json": { schema: CompleteSchema } } },
+  },
+  responses: {
+    200: {
+      description: "The tool call",
+      content: { "application/json": { schema: ToolCallSchema } },
+    },
+    400: json(ErrorSchema, "Invalid body"),
+    401: json(ErrorSchema, "Not signed in"),
+    404: json(ErrorSchema, "No such tool call"),
+    409: json(ErrorSchema, "Already completed differently"),
+    413: json(ErrorSchema, "Body too large"),
+  },
+});
+
+type Row = typeof agentToolCalls.$inferSelect;
+const toJson = (r: Row) => ({
+  id: r.id,
+  session_id: r.sessionId,
+  message_id: r.messageId,
+  name: r.name,
+  status: r.status,
+  proposed_code: r.proposedCode,
+  executed_code: r.executedCode,
+  output: r.output,
+  completed_at: r.completedAt?.toISOString() ?? null,
+});
+
+export const toolCalls = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
+  const { id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const owned = and(
+    eq(agentToolCalls.id, id),
+    eq(agentToolCalls.accountId, c.var.principal.accountId),
+  );
+  const db = c.var.db();
+  const report = {
+    status: body.status,
+    executedCode: body.executed_code ?? null,
+    output: body.output ?? null,
+  };
+  // Only a proposed call changes: a second report can never overwrite the first.
+  const [updated] = await db
+    .update(agentToolCalls)
+    .set({ ...report, completedAt: sql`now()` })
+    .where(and(owned, eq(agentToolCalls.status, "proposed")))
+    .returning();
+  if (updated) return c.json(toJson(updated), 200);
+
+  const [existing] = await db.select().from(agentToolCalls).where(owned);
+  if (!existing) throw new AppError("NOT_FOUND", "No such tool call");
+  const same =
+    existing.status === report.status &&
+    existing.executedCode === report.executedCode &&
+    existing.output === report.output;
+  if (!same) {
+    throw new AppError("CONFLICT", `Tool call ${id} was already completed with a different result`);
+  }
+  return c.json(toJson(existing), 200);
+});

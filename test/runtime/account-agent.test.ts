@@ -1,0 +1,88 @@
+// The AccountAgent's crash safety: a reservation whose stream died with an evicted instance is
+// settled by the alarm (idempotently), and one that was open while its anonymous account was
+// merged into another settles into the survivor.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { ReservationRecord } from "../../src/account-agent/settle";
+import { reserveTokens } from "../../src/quota/reserve";
+import { Browser, uniqueLogin } from "./browser";
+import { withDb } from "./helpers";
+import { account, usageRows, usedTokens } from "./inference-helpers";
+import { seedHistory } from "./seed";
+
+const agentFor = (accountId: string) =>
+  env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(accountId));
+
+/** What the agent holds after reserving, as if its instance was then evicted mid-stream. */
+async function orphanedReservation(accountId: string, reserved: number, piecesSeen: number) {
+  const reservation = await withDb((db) => reserveTokens(db, accountId, 1_000_000, reserved));
+  if (!reservation.ok) throw new Error("could not reserve");
+  const record: ReservationRecord = {
+    id: crypto.randomUUID(),
+    accountId,
+    windowStart: reservation.windowStart.getTime(),
+    reserved,
+    promptEstimate: 40,
+    model: "gpt-5-mini",
+    provider: "openai",
+    requestId: `test-${crypto.randomUUID()}`,
+    sessionId: crypto.randomUUID(),
+    startedAt: Date.now() - 1_000,
+    piecesSeen,
+  };
+  // Exactly what the agent writes before it streams: the record, and an alarm.
+  await runInDurableObject(agentFor(accountId), async (_, state) => {
+    await state.storage.put(`reservation:${record.id}`, record);
+    await state.storage.setAlarm(Date.now() + 60_000);
+  });
+  return record;
+}
+
+describe("AccountAgent alarm", () => {
+  it("settles a reservation an eviction left open, once", async () => {
+    const { accountId } = await account();
+    await orphanedReservation(accountId, 600, 25);
+    expect(await usedTokens(accountId)).toBe(600);
+
+    expect(await runDurableObjectAlarm(agentFor(accountId))).toBe(true);
+    const [row] = await usageRows(accountId);
+    expect(row).toMatchObject({
+      status: "settled_by_alarm",
+      debitedTokens: 40 + 25,
+      estimatedTokens: 600,
+    });
+    expect(await usedTokens(accountId)).toBe(65);
+
+    // Nothing left to settle: a second alarm run changes nothing.
+    await runDurableObjectAlarm(agentFor(accountId));
+    expect(await usageRows(accountId)).toHaveLength(1);
+    expect(await usedTokens(accountId)).toBe(65);
+    const left = await runInDurableObject(agentFor(accountId), (_, state) =>
+      state.storage.list({ prefix: "reservation:" }),
+    );
+    expect(left.size).toBe(0);
+  });
+
+  it("a stream open during a merge settles into the surviving account", async () => {
+    const login = uniqueLogin("survivor");
+    const returning = new Browser();
+    await returning.signInWithOidc(login);
+    const target = await returning.me();
+    await withDb((db) => seedHistory(db, target.account_id, 100));
+
+    const anon = await account();
+    await withDb((db) => seedHistory(db, anon.accountId, 50));
+    // Reserved 500 for a stream that has produced 10 pieces when the person links.
+    const record = await orphanedReservation(anon.accountId, 500, 10);
+    await anon.browser.signInWithOidc(login);
+    expect((await anon.browser.me()).account_id).toBe(target.account_id);
+    expect(await usedTokens(target.account_id)).toBe(100 + 50 + 500);
+
+    await runDurableObjectAlarm(agentFor(anon.accountId));
+    const rows = await usageRows(target.account_id);
+    const settled = rows.find((r) => r.id === record.id);
+    expect(settled).toMatchObject({ status: "settled_by_alarm", debitedTokens: 50 });
+    expect(await usedTokens(target.account_id)).toBe(100 + 50 + 50);
+  });
+});

@@ -1,0 +1,125 @@
+// Every way a stream can go wrong still settles right: the caller going away, the provider
+// failing before or during the stream, stalling past the timeout, sending garbage, or cutting
+// the connection. used_tokens always ends equal to what was really used.
+import { describe, expect, it } from "vitest";
+import {
+  account,
+  chat,
+  eventually,
+  parseSse,
+  readSse,
+  scripted,
+  usageRows,
+  usedTokens,
+} from "./inference-helpers";
+
+async function settled(accountId: string) {
+  const [row] = await eventually(async () => {
+    const rows = await usageRows(accountId);
+    return rows.length ? rows : null;
+  });
+  if (!row) throw new Error("no usage row");
+  return row;
+}
+
+function streamRequest(content: string) {
+  return {
+    stream: true,
+    stream_options: { include_usage: true },
+    max_tokens: 400,
+    messages: [{ role: "user", content }],
+  };
+}
+
+describe("the caller goes away mid-stream", () => {
+  it("writes the usage row for what was streamed and refunds the rest", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(
+      browser,
+      streamRequest(scripted("long story", { tokens: 300, chunk_delay_ms: 10 })),
+    );
+    expect(res.status).toBe(200);
+    const reader = res.body?.getReader();
+    if (!reader) throw new Error("no body");
+    const decoder = new TextDecoder();
+    let raw = "";
+    while ((raw.match(/data: /g)?.length ?? 0) < 6) {
+      const { value } = await reader.read();
+      raw += decoder.decode(value);
+    }
+    await reader.cancel();
+
+    const row = await settled(accountId);
+    expect(row.status).toBe("aborted");
+    expect(row.completionTokens).toBeGreaterThanOrEqual(5);
+    expect(row.completionTokens).toBeLessThan(300);
+    expect(row.debitedTokens).toBe(row.promptTokens + row.completionTokens);
+    expect(row.estimatedTokens).toBeGreaterThan(row.debitedTokens);
+    expect(await usedTokens(accountId)).toBe(row.debitedTokens);
+  });
+});
+
+describe("the provider fails", () => {
+  it("before streaming (HTTP 500): a JSON 502, nothing charged", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(browser, streamRequest(scripted("boom", { fail: 500 })));
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({
+      error: { type: "upstream_error", code: "upstream_error" },
+    });
+    const row = await settled(accountId);
+    expect(row).toMatchObject({ status: "upstream_error", debitedTokens: 0 });
+    expect(await usedTokens(accountId)).toBe(0);
+  });
+
+  it.each([
+    ["an in-stream error event", { fail_after_tokens: 4 }, "upstream_error", "upstream_error"],
+    ["malformed SSE", { malformed_after_tokens: 4 }, "upstream_error", "upstream_error"],
+    ["a connection reset", { cut_after_tokens: 4 }, "upstream_error", "upstream_error"],
+    ["a stall past the timeout", { stall_after_tokens: 4 }, "timeout", "upstream_timeout"],
+  ])(
+    "mid-stream (%s): a final SSE error event, charged for what streamed",
+    async (_, directive, status, code) => {
+      const { browser, accountId } = await account();
+      const res = await chat(browser, streamRequest(scripted("go", { tokens: 50, ...directive })));
+      expect(res.status).toBe(200);
+      const { events, done, text } = parseSse(await res.text());
+      expect(done).toBe(false);
+      expect(text.length).toBeGreaterThan(0);
+      expect(events.at(-1)).toMatchObject({ error: { code } });
+
+      const row = await settled(accountId);
+      expect(row.status).toBe(status);
+      expect(row.completionTokens).toBeGreaterThanOrEqual(3);
+      expect(row.completionTokens).toBeLessThanOrEqual(6);
+      expect(row.debitedTokens).toBe(row.promptTokens + row.completionTokens);
+      expect(await usedTokens(accountId)).toBe(row.debitedTokens);
+    },
+  );
+
+  it("answers a non-streaming request whose provider stalls with a 504, nothing charged", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(browser, {
+      max_tokens: 100,
+      messages: [{ role: "user", content: scripted("wait", { first_token_delay_ms: 5_000 }) }],
+    });
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ error: { code: "upstream_timeout" } });
+    expect((await settled(accountId)).debitedTokens).toBe(0);
+    expect(await usedTokens(accountId)).toBe(0);
+  });
+
+  it("counts the tokens itself when the provider sends no usage", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(
+      browser,
+      streamRequest(scripted("count", { reply: "one two three four five", omit_usage: true })),
+    );
+    const { events, text } = await readSse(res);
+    expect(text).toBe("one two three four five");
+    const usage = (events.at(-1) as { usage: { completion_tokens: number; total_tokens: number } })
+      .usage;
+    expect(usage.completion_tokens).toBe(5);
+    expect(await usedTokens(accountId)).toBe(usage.total_tokens);
+  });
+});

@@ -1,0 +1,192 @@
+// Metering under pressure: 200 concurrent requests never push used_tokens past the limit and
+// end with used_tokens equal to the sum of what was debited; limits answer 429 with Retry-After;
+// bad input is rejected before anything is reserved or written.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { count, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { agentSessions } from "../../src/db/schema";
+import { estimatePromptTokens } from "../../src/gateway/estimate";
+import worker from "../../src/index";
+import { ORIGIN, withDb } from "./helpers";
+import { account, chat, readSse, scripted, usageRows, usedTokens } from "./inference-helpers";
+
+describe("200 concurrent requests on one account whose quota covers 50", () => {
+  it("never exceed the limit, and used_tokens ends equal to the sum of debits", async () => {
+    const messages = [
+      { role: "user" as const, content: scripted("race", { tokens: 20, chunk_delay_ms: 5 }) },
+    ];
+    const maxTokens = 100;
+    const perRequest = estimatePromptTokens(messages, undefined, "openai") + maxTokens;
+    const limit = perRequest * 50;
+    const { browser, accountId } = await account("pro", limit);
+
+    let peak = 0;
+    let polling = true;
+    const poller = withDb(async (db) => {
+      const { quotaBuckets } = await import("../../src/db/schema");
+      while (polling) {
+        const rows = await db
+          .select({ used: quotaBuckets.usedTokens, limit: quotaBuckets.limitTokens })
+          .from(quotaBuckets)
+          .where(eq(quotaBuckets.accountId, accountId));
+        for (const r of rows) peak = Math.max(peak, r.used);
+      }
+    });
+
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const res = await chat(browser, { stream: true, max_tokens: maxTokens, messages });
+        const body =
+          res.status === 200 ? await readSse(res) : await res.json<{ error: { code: string } }>();
+        return { status: res.status, body };
+      }),
+    );
+    polling = false;
+    await poller;
+
+    const ok = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status === 429);
+    expect(ok.length + refused.length).toBe(200);
+    expect(ok.length).toBeGreaterThanOrEqual(50);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(r.body).toMatchObject({ error: { code: "quota_exceeded" } });
+    expect(peak).toBeLessThanOrEqual(limit);
+
+    const rows = await usageRows(accountId);
+    expect(rows).toHaveLength(ok.length);
+    const debited = rows.reduce((n, r) => n + r.debitedTokens, 0);
+    expect(await usedTokens(accountId)).toBe(debited);
+    expect(debited).toBeLessThanOrEqual(limit);
+  });
+});
+
+describe("limits", () => {
+  it("an exhausted quota is a 429 quota_exceeded with the reset time, and nothing is written", async () => {
+    const { browser, accountId } = await account("anon", 10);
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 100,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(res.status).toBe(429);
+    const body = await res.json<{ error: { code: string; reset_at: string } }>();
+    expect(body.error.code).toBe("quota_exceeded");
+    const reset = new Date(body.error.reset_at);
+    expect(reset.getUTCHours()).toBe(0);
+    expect(reset.getTime()).toBeGreaterThan(Date.now());
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await usageRows(accountId)).toEqual([]);
+    expect(await usedTokens(accountId)).toBe(0);
+    const [sessions] = await withDb((db) =>
+      db.select({ n: count() }).from(agentSessions).where(eq(agentSessions.accountId, accountId)),
+    );
+    expect(sessions?.n).toBe(0);
+  });
+
+  it("caps concurrent streams per account with a 429 and Retry-After", async () => {
+    const { browser } = await account();
+    const slow = {
+      stream: true,
+      max_tokens: 50,
+      messages: [{ role: "user", content: scripted("slow", { tokens: 30, chunk_delay_ms: 30 }) }],
+    };
+    const open = await Promise.all([chat(browser, slow), chat(browser, slow)]);
+    expect(open.map((r) => r.status)).toEqual([200, 200]);
+    const third = await chat(browser, slow);
+    expect(third.status).toBe(429);
+    expect(third.headers.get("retry-after")).toBe("1");
+    expect(await third.json()).toMatchObject({ error: { code: "concurrency_limit" } });
+    await Promise.all(open.map((r) => r.text()));
+    // Slots come back when streams end.
+    const after = await chat(browser, slow);
+    expect(after.status).toBe(200);
+    await after.text();
+  });
+
+  it("caps requests per minute per account", async () => {
+    const { browser } = await account();
+    const quick = {
+      max_tokens: 5,
+      messages: [{ role: "user", content: scripted("q", { reply: "k" }) }],
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await chat(browser, quick)).status);
+    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(statuses[20]).toBe(429);
+  });
+});
+
+describe("bad input is refused before anything is reserved or written", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      "unknown model",
+      { model: "no-such-model", messages: [{ role: "user", content: "x" }] },
+      "model_not_found",
+    ],
+    [
+      "model above the tier",
+      { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "x" }] },
+      "model_not_allowed",
+    ],
+    [
+      "max_tokens of zero",
+      { max_tokens: 0, messages: [{ role: "user", content: "x" }] },
+      "invalid_request",
+    ],
+    [
+      "max_tokens over the tier cap",
+      { max_tokens: 100_000, messages: [{ role: "user", content: "x" }] },
+      "invalid_request",
+    ],
+    ["empty messages", { messages: [] }, "invalid_request"],
+    ["a malformed message", { messages: [{ role: "wizard", content: "x" }] }, "invalid_request"],
+    [
+      "a tool schema that is not an object",
+      {
+        messages: [{ role: "user", content: "x" }],
+        tools: [{ type: "function", function: { name: "f", parameters: "nope" } }],
+      },
+      "invalid_request",
+    ],
+  ];
+
+  it.each(cases)("%s → 400", async (_, body, code) => {
+    const { browser, accountId } = await account();
+    const res = await chat(browser, body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { type: "invalid_request_error", code } });
+    expect(await usedTokens(accountId)).toBe(0);
+    expect(await usageRows(accountId)).toEqual([]);
+  });
+
+  it("malformed JSON → 400 and a body over the cap → 413", async () => {
+    const { browser, accountId } = await account();
+    const malformed = await browser.fetch("/api/inference", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"model": "gpt-5-mini", "messages": [',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { code: "invalid_json" } });
+
+    const ctx = createExecutionContext();
+    const huge = JSON.stringify({
+      model: "gpt-5-mini",
+      messages: [{ role: "user", content: "x".repeat(1_100_000) }],
+    });
+    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await worker.fetch(
+      new Request(`${ORIGIN}/api/inference`, {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie, origin: ORIGIN },
+        body: huge,
+      }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(413);
+    expect(await usedTokens(accountId)).toBe(0);
+  });
+});

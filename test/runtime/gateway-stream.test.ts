@@ -1,0 +1,282 @@
+// The gateway's happy paths: streamed and whole completions with usage, the transcript it
+// records (session, messages, tool calls), and every provider path through the same engine.
+import { asc, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { agentMessages, agentSessions, agentToolCalls } from "../../src/db/schema";
+import { withDb } from "./helpers";
+import {
+  account,
+  chat,
+  eventually,
+  readSse,
+  scripted,
+  usageRows,
+  usedTokens,
+} from "./inference-helpers";
+
+const RUN_PYTHON = {
+  type: "function",
+  function: {
+    name: "run_python",
+    description: "Run Python in the browser",
+    parameters: { type: "object", properties: { code: { type: "string" } }, required: ["code"] },
+  },
+};
+
+describe("POST /api/inference", () => {
+  it("streams chunks with the exact text and a final usage chunk, then settles that usage", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(browser, {
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 100,
+      messages: [
+        { role: "user", content: scripted("Say hello", { reply: "Hello there, friend!" }) },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const sessionId = res.headers.get("x-session-id");
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const { events, done, text } = await readSse(res);
+    expect(done).toBe(true);
+    expect(text).toBe("Hello there, friend!");
+    const last = events.at(-1) as {
+      choices: unknown[];
+      usage: { total_tokens: number; completion_tokens: number };
+    };
+    expect(last.choices).toEqual([]);
+    expect(last.usage.completion_tokens).toBeGreaterThan(0);
+    const finish = events
+      .flatMap((e) => e.choices as { finish_reason: string | null }[])
+      .find((c) => c.finish_reason);
+    expect(finish?.finish_reason).toBe("stop");
+
+    // Settled before [DONE]: the row and the bucket already say what the caller was told.
+    const [row] = await usageRows(accountId);
+    expect(row).toMatchObject({ status: "ok", debitedTokens: last.usage.total_tokens, sessionId });
+    expect(await usedTokens(accountId)).toBe(last.usage.total_tokens);
+  });
+
+  it("answers stream:false with one chat.completion", async () => {
+    const { browser } = await account();
+    const res = await chat(browser, {
+      max_tokens: 50,
+      messages: [{ role: "user", content: scripted("hi", { reply: "Whole answer." }) }],
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json<{
+      object: string;
+      choices: { message: { content: string }; finish_reason: string }[];
+      usage: { total_tokens: number };
+    }>();
+    expect(body.object).toBe("chat.completion");
+    expect(body.choices[0]?.message.content).toBe("Whole answer.");
+    expect(body.choices[0]?.finish_reason).toBe("stop");
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
+  });
+
+  it("records the session, both messages and the proposed tool call; a follow-up appends", async () => {
+    const { browser, accountId } = await account();
+    const code = "print(sum(range(10)))";
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 200,
+      tools: [RUN_PYTHON],
+      messages: [
+        { role: "system", content: "You write Python." },
+        {
+          role: "user",
+          content: scripted("Add up the first ten numbers", {
+            reply: "Let me compute that.",
+            tool_call: { name: "run_python", arguments: { code } },
+          }),
+        },
+      ],
+    });
+    const sessionId = res.headers.get("x-session-id") ?? "";
+    const stream = await readSse(res);
+    const calls = stream.events
+      .flatMap(
+        (e) =>
+          e.choices as {
+            delta: { tool_calls?: { id?: string; function: { arguments?: string } }[] };
+          }[],
+      )
+      .flatMap((c) => c.delta.tool_calls ?? []);
+    const callId = calls.find((c) => c.id)?.id ?? "";
+    expect(callId).toMatch(/^call_[0-9a-f]{32}$/);
+    expect(JSON.parse(calls.map((c) => c.function.arguments ?? "").join(""))).toEqual({ code });
+
+    await withDb(async (db) => {
+      const [session] = await db
+        .select()
+        .from(agentSessions)
+        .where(eq(agentSessions.id, sessionId));
+      expect(session).toMatchObject({
+        accountId,
+        title: "Add up the first ten numbers",
+        messageCount: 2,
+      });
+      const messages = await db
+        .select()
+        .from(agentMessages)
+        .where(eq(agentMessages.sessionId, sessionId))
+        .orderBy(asc(agentMessages.seq));
+      expect(messages.map((m) => [m.seq, m.role, m.finishReason])).toEqual([
+        [1, "user", null],
+        [2, "assistant", "tool_calls"],
+      ]);
+      expect(messages[1]?.content).toBe("Let me compute that.");
+      const [call] = await db.select().from(agentToolCalls).where(eq(agentToolCalls.id, callId));
+      expect(call).toMatchObject({
+        status: "proposed",
+        proposedCode: code,
+        name: "run_python",
+        messageId: messages[1]?.id,
+      });
+    });
+
+    // The browser runs the code, then sends the result back on the same session.
+    const followUp = await chat(browser, {
+      stream: true,
+      max_tokens: 100,
+      session_id: sessionId,
+      tools: [RUN_PYTHON],
+      messages: [
+        { role: "user", content: "Add up the first ten numbers" },
+        {
+          role: "assistant",
+          content: "Let me compute that.",
+          tool_calls: [
+            {
+              id: callId,
+              type: "function",
+              function: { name: "run_python", arguments: JSON.stringify({ code }) },
+            },
+          ],
+        },
+        { role: "tool", tool_call_id: callId, content: "45" },
+      ],
+    });
+    expect(followUp.headers.get("x-session-id")).toBe(sessionId);
+    expect((await readSse(followUp)).text.length).toBeGreaterThan(0);
+    await withDb(async (db) => {
+      const messages = await db
+        .select()
+        .from(agentMessages)
+        .where(eq(agentMessages.sessionId, sessionId))
+        .orderBy(asc(agentMessages.seq));
+      // A tool-result turn adds only the assistant's answer (the result lives on the tool call).
+      expect(messages.map((m) => [m.seq, m.role])).toEqual([
+        [1, "user"],
+        [2, "assistant"],
+        [3, "assistant"],
+      ]);
+    });
+  });
+
+  it("rejects another account's session with a 404 and reserves nothing", async () => {
+    const owner = await account();
+    const res = await chat(owner.browser, {
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
+    });
+    const sessionId = res.headers.get("x-session-id");
+    await res.text();
+    const stranger = await account();
+    const denied = await chat(stranger.browser, {
+      session_id: sessionId,
+      max_tokens: 20,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(denied.status).toBe(404);
+    expect(await usedTokens(stranger.accountId)).toBe(0);
+    expect(await usageRows(stranger.accountId)).toEqual([]);
+  });
+
+  it("streams Anthropic text and tool use as OpenAI chunks with index-stable tool calls", async () => {
+    const { browser, accountId } = await account();
+    const code = 'import math\nprint(f"{math.pi:.3f}")';
+    const res = await chat(browser, {
+      model: "claude-haiku-4-5",
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 300,
+      tools: [RUN_PYTHON],
+      messages: [
+        { role: "system", content: "Be brief." },
+        {
+          role: "user",
+          content: scripted("pi please", {
+            reply: "Computing pi.",
+            tool_call: [
+              { name: "run_python", arguments: { code } },
+              { name: "run_python", arguments: { code: "print(2)" } },
+            ],
+          }),
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const { events, text, done } = await readSse(res);
+    expect(done).toBe(true);
+    expect(text).toBe("Computing pi.");
+    const deltas = events
+      .flatMap(
+        (e) =>
+          e.choices as {
+            delta: {
+              tool_calls?: {
+                index: number;
+                id?: string;
+                function: { name?: string; arguments?: string };
+              }[];
+            };
+            finish_reason: string | null;
+          }[],
+      )
+      .flatMap((c) => c.delta.tool_calls ?? []);
+    const byIndex = new Map<number, { id?: string; name?: string; args: string }>();
+    for (const d of deltas) {
+      const call = byIndex.get(d.index) ?? { args: "" };
+      call.id ??= d.id;
+      call.name ??= d.function.name;
+      call.args += d.function.arguments ?? "";
+      byIndex.set(d.index, call);
+    }
+    expect([...byIndex.keys()]).toEqual([0, 1]);
+    expect(JSON.parse(byIndex.get(0)?.args ?? "")).toEqual({ code });
+    expect(JSON.parse(byIndex.get(1)?.args ?? "")).toEqual({ code: "print(2)" });
+    const finish = events
+      .flatMap((e) => e.choices as { finish_reason: string | null }[])
+      .find((c) => c.finish_reason)?.finish_reason;
+    expect(finish).toBe("tool_calls");
+    const usage = (events.at(-1) as { usage?: { total_tokens: number } }).usage;
+    expect(usage?.total_tokens).toBeGreaterThan(0);
+    const [row] = await eventually(async () => {
+      const rows = await usageRows(accountId);
+      return rows.length ? rows : null;
+    });
+    expect(row).toMatchObject({
+      provider: "anthropic",
+      status: "ok",
+      debitedTokens: usage?.total_tokens,
+    });
+  });
+
+  it("serves OpenRouter models through the OpenAI-compatible provider", async () => {
+    const { browser, accountId } = await account("free");
+    const res = await chat(browser, {
+      model: "openai/gpt-oss-120b",
+      max_tokens: 30,
+      messages: [{ role: "user", content: scripted("hi", { reply: "via router" }) }],
+    });
+    expect(res.status).toBe(200);
+    expect(
+      (await res.json<{ choices: { message: { content: string } }[] }>()).choices[0]?.message
+        .content,
+    ).toBe("via router");
+    expect((await usageRows(accountId))[0]?.provider).toBe("openrouter");
+  });
+});

@@ -1,0 +1,103 @@
+// Helpers for gateway tests: accounts at a chosen tier and limit, scripted-model directives,
+// SSE parsing, and reading back what the gateway settled.
+import { and, eq } from "drizzle-orm";
+import { accounts, quotaBuckets, type Tier, usageLog } from "../../src/db/schema";
+import { windowStart } from "../../src/quota/window";
+import { Browser } from "./browser";
+import { withDb } from "./helpers";
+
+/** A user message carrying a behaviour directive for the scripted model. */
+export function scripted(text: string, directive: Record<string, unknown>): string {
+  return `${text}\n@scripted ${JSON.stringify(directive)}`;
+}
+
+export async function account(tier: Tier = "anon", limitTokens?: number) {
+  const browser = new Browser();
+  await browser.signInAnonymously();
+  const me = await browser.me();
+  await withDb(async (db) => {
+    if (tier !== "anon")
+      await db.update(accounts).set({ tier }).where(eq(accounts.id, me.account_id));
+    if (limitTokens !== undefined) {
+      await db
+        .update(quotaBuckets)
+        .set({ limitTokens })
+        .where(
+          and(
+            eq(quotaBuckets.accountId, me.account_id),
+            eq(quotaBuckets.windowStart, windowStart()),
+          ),
+        );
+    }
+  });
+  return { browser, accountId: me.account_id };
+}
+
+export function chat(browser: Browser, body: Record<string, unknown>, init: RequestInit = {}) {
+  return browser.fetch("/api/inference", {
+    method: "POST",
+    json: { model: "gpt-5-mini", ...body },
+    ...init,
+  });
+}
+
+export interface SseResult {
+  /** Parsed `data:` payloads, without the final [DONE]. */
+  events: Record<string, unknown>[];
+  done: boolean;
+  text: string;
+}
+
+export function parseSse(raw: string): SseResult {
+  const events: Record<string, unknown>[] = [];
+  let done = false;
+  for (const frame of raw.split("\n\n")) {
+    const data = frame
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => l.slice(6))
+      .join("\n");
+    if (!data) continue;
+    if (data === "[DONE]") done = true;
+    else events.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  const text = events
+    .flatMap((e) => (e.choices as { delta?: { content?: string } }[] | undefined) ?? [])
+    .map((c) => c.delta?.content ?? "")
+    .join("");
+  return { events, done, text };
+}
+
+export async function readSse(res: Response): Promise<SseResult> {
+  return parseSse(await res.text());
+}
+
+export async function usedTokens(accountId: string): Promise<number> {
+  return withDb(async (db) => {
+    const [row] = await db
+      .select({ used: quotaBuckets.usedTokens })
+      .from(quotaBuckets)
+      .where(
+        and(eq(quotaBuckets.accountId, accountId), eq(quotaBuckets.windowStart, windowStart())),
+      );
+    return row?.used ?? 0;
+  });
+}
+
+export async function usageRows(accountId: string) {
+  return withDb((db) => db.select().from(usageLog).where(eq(usageLog.accountId, accountId)));
+}
+
+/** Polls until `check` returns a value (settling finishes just after a stream ends). */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
