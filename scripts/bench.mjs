@@ -109,6 +109,7 @@ async function signUpProKey(base, databaseUrl) {
     .map((c) => c.split(";")[0])
     .join("; ");
   const me = await (await fetch(`${base}/api/me`, { headers: { cookie } })).json();
+  if (!me.account_id) throw new Error(`sign-in failed: ${signIn.status} ${JSON.stringify(me)}`);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   await sql`update accounts set tier = 'pro' where id = ${me.account_id}`;
   await sql`update quota_buckets set limit_tokens = 2000000000 where account_id = ${me.account_id}`;
@@ -126,7 +127,7 @@ async function signUpProKey(base, databaseUrl) {
 const fmt = (n) => n.toFixed(1).padStart(8);
 
 async function main() {
-  const cluster = process.env.DATABASE_URL ? null : await startCluster();
+  const cluster = process.env.DATABASE_URL ? null : await startCluster({ auth: "trust" });
   const stops = [() => cluster?.stop()];
   try {
     const databaseUrl = await createDatabase(

@@ -30,10 +30,17 @@ export function loadLocalConfig(env = process.env) {
 /** Variables the scripts consume themselves; the Worker never sees them. */
 export const SCRIPT_ONLY = new Set(["DATABASE_URL", "PORT", "HOST", "PGLITE_DIR"]);
 
-/** KEY=VALUE lines for wrangler's --env-file (values JSON-quoted so any character survives). */
+/** A dotenv value that reads back unchanged (dotenv takes quoted values literally). */
+function quote(value) {
+  if (value.includes("\n")) throw new Error("multi-line values are not supported in .dev.vars");
+  for (const q of ["'", '"', "`"]) if (!value.includes(q)) return `${q}${value}${q}`;
+  throw new Error("a value may not contain all three quote characters");
+}
+
+/** KEY=VALUE lines for wrangler's --env-file. */
 export function toEnvFile(vars) {
   return Object.entries(vars)
-    .map(([key, value]) => `${key}=${JSON.stringify(String(value))}`)
+    .map(([key, value]) => `${key}=${quote(String(value))}`)
     .join("\n")
     .concat("\n");
 }

@@ -55,8 +55,10 @@ function postgresBinDir() {
 /**
  * Starts a throwaway PostgreSQL cluster on 127.0.0.1 with wal_level=logical. The server
  * refuses to run as root, so as root the cluster belongs to the `postgres` system user.
+ * `auth: "trust"` skips the password handshake, standing in for Hyperdrive's warm pool (the
+ * benchmark uses it; tests keep SCRAM so the real handshake is exercised).
  */
-export async function startCluster() {
+export async function startCluster({ auth = "scram-sha-256" } = {}) {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "gradual-pg-"));
   const asRoot = process.getuid?.() === 0;
@@ -75,7 +77,7 @@ export async function startCluster() {
     join(dir, "data"),
     "-U",
     USER,
-    "--auth=scram-sha-256",
+    `--auth=${auth}`,
     `--pwfile=${pwfile}`,
     "--no-sync",
   ]);

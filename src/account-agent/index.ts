@@ -23,6 +23,8 @@ export class AccountAgent extends DurableObject<Env> {
   private readonly admission = new Admission();
   /** Reservations whose stream runs in this instance; anything else stored is orphaned. */
   private readonly live = new Set<string>();
+  /** Whether this instance knows an alarm is scheduled (saves a storage read per request). */
+  private alarmArmed = false;
 
   async fetch(request: Request): Promise<Response> {
     const job = await request.json<InferenceJob>();
@@ -93,6 +95,7 @@ export class AccountAgent extends DurableObject<Env> {
       saveProgress: (record) => {
         void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
       },
+      keepAlive: (work) => this.ctx.waitUntil(work),
       release: (record) => {
         if (this.live.delete(record.id)) this.admission.release();
       },
@@ -105,9 +108,11 @@ export class AccountAgent extends DurableObject<Env> {
   }
 
   private async armAlarm() {
+    if (this.alarmArmed) return;
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS);
     }
+    this.alarmArmed = true;
   }
 
   /** Settles reservations no live stream owns; idempotent, retried by the runtime on failure. */
@@ -139,6 +144,7 @@ export class AccountAgent extends DurableObject<Env> {
       );
     }
     if (running) await this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS);
+    this.alarmArmed = running;
   }
 }
 

@@ -22,6 +22,8 @@ export interface RunHost {
   saveProgress(record: ReservationRecord): void;
   /** The stream is over: free its slot (settling may still be under way). */
   release(record: ReservationRecord): void;
+  /** Keeps the object alive until `work` is done. */
+  keepAlive(work: Promise<unknown>): void;
   /** Settled: forget the stored reservation. */
   forget(record: ReservationRecord): Promise<void>;
   /** Settling failed: keep the outcome with the reservation so the alarm can retry it. */
@@ -195,6 +197,8 @@ export class InferenceRun {
     };
     this.host.release(this.record);
     this.settling = this.persist(outcome, failure);
+    // A caller that went away is settled after its request is over: keep the object alive.
+    this.host.keepAlive(this.settling);
     return usage;
   }
 
