@@ -7,7 +7,8 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { ROOT } from "./lib/local-config.mjs";
 import { freePort, waitForHttp } from "./lib/net.mjs";
-import { createDatabase, startCluster } from "./lib/postgres.mjs";
+import { hasPgBouncer, startPgBouncer } from "./lib/pgbouncer.mjs";
+import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mjs";
 
 const STREAM_TOKENS = 50;
 const CHUNK_DELAY_MS = 10;
@@ -134,6 +135,18 @@ async function main() {
       process.env.DATABASE_URL ?? cluster.url,
       "gradual_bench",
     );
+    await applyMigrations(databaseUrl);
+    let appDatabaseUrl = databaseUrl;
+    if (hasPgBouncer()) {
+      const bouncer = await startPgBouncer(databaseUrl);
+      stops.push(() => bouncer.stop());
+      appDatabaseUrl = bouncer.url;
+      console.log("bench: the app reaches Postgres through PgBouncer (session pooling), as Hyperdrive pools in production");
+    } else {
+      console.log(
+        "bench: no PgBouncer (apt-get install pgbouncer): every request opens a fresh Postgres backend, which Hyperdrive's pool avoids in production",
+      );
+    }
     const modelPort = await freePort();
     const model = start(
       process.execPath,
@@ -148,7 +161,7 @@ async function main() {
     const app = start(process.execPath, [join(ROOT, "scripts/dev.mjs")], {
       ...process.env,
       PORT: String(appPort),
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: appDatabaseUrl,
       OPENAI_API_KEY: "sk-bench",
       OPENAI_BASE_URL: `${modelUrl}/v1`,
       TIER_LIMITS: JSON.stringify({
@@ -172,6 +185,11 @@ async function main() {
       url: `${modelUrl}/v1/chat/completions`,
       headers: { authorization: "Bearer direct" },
     };
+
+    // What the local harness itself costs, measured in the same run: a round trip through
+    // `wrangler dev` to a route that does nothing, and one that opens a database connection.
+    const floor = await roundTrips(`${base}/api/no-such-route`, 50);
+    const oneQuery = await roundTrips(`${base}/api/health`, 50);
 
     // Warm both paths (isolate start, connection setup) before measuring.
     await batch(viaApp.url, viaApp.headers, { concurrency: 5, streams: 10 });
@@ -209,6 +227,9 @@ async function main() {
       );
     }
 
+    console.log(
+      `Local harness in this run (p50): wrangler dev round trip ${floor.toFixed(1)} ms; with one local-Hyperdrive connection and query ${oneQuery.toFixed(1)} ms. The first token waits on two such connections (key lookup, reservation).`,
+    );
     const hot = await hotAccount(viaApp, databaseUrl, accountId, { concurrency: 50, seconds: 5 });
     console.log(
       `Reservations on one hot account (each a whole gateway request: auth, reserve, stream, settle; 50 concurrent, 5 s): ${hot.perSecond.toFixed(0)}/s; used_tokens = sum of debits: ${hot.balanced}`,
@@ -216,6 +237,17 @@ async function main() {
   } finally {
     for (const stop of stops.reverse()) await stop?.();
   }
+}
+
+/** Median latency of `count` sequential GETs. */
+async function roundTrips(url, count) {
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await (await fetch(url)).arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  return percentile(times, 50);
 }
 
 /** Completed one-token requests per second on one account, and whether the books balance. */

@@ -77,9 +77,12 @@ export class AccountAgent extends DurableObject<Env> {
         startedAt: Date.now(),
         piecesSeen: 0,
       };
-      // Durable before a byte streams: an eviction from here on is settled by the alarm.
-      await this.ctx.storage.put(PREFIX + record.id, record);
+      // Durable before a byte streams: an eviction from here on is settled by the alarm. The
+      // write skips the output gate (which would hold every other stream of this account) and
+      // this request alone waits for it to reach disk.
+      void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
       await this.armAlarm();
+      await this.ctx.storage.sync();
       this.live.add(record.id);
       admitted = false;
       return await new InferenceRun(this.host(), job, record).respond();
@@ -99,7 +102,9 @@ export class AccountAgent extends DurableObject<Env> {
       release: (record) => {
         if (this.live.delete(record.id)) this.admission.release();
       },
-      forget: (record) => this.ctx.storage.delete(PREFIX + record.id).then(() => {}),
+      // Losing this delete is harmless: the alarm would settle it again, which is a no-op.
+      forget: (record) =>
+        this.ctx.storage.delete(PREFIX + record.id, { allowUnconfirmed: true }).then(() => {}),
       keepForRetry: async (record, outcome) => {
         const stored = await this.ctx.storage.get<Stored>(PREFIX + record.id);
         await this.ctx.storage.put(PREFIX + record.id, { ...(stored ?? record), outcome });
@@ -110,7 +115,7 @@ export class AccountAgent extends DurableObject<Env> {
   private async armAlarm() {
     if (this.alarmArmed) return;
     if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS);
+      void this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS, { allowUnconfirmed: true });
     }
     this.alarmArmed = true;
   }

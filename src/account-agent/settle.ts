@@ -1,19 +1,12 @@
-// Reconcile: ONE Postgres transaction that settles a reservation. The usage_log row (keyed by
-// the reservation id) goes first, so settling twice is a no-op; then the bucket gets the signed
-// difference (never below zero), and the turn's messages and tool calls are recorded. An
-// account merged away while the stream ran settles into the account it was merged into.
-import { and, eq, sql } from "drizzle-orm";
+// Reconcile: ONE statement (so one transaction and one round trip) that settles a reservation.
+// The usage_log row, keyed by the reservation id, gates everything else, so settling twice is
+// a no-op; with it go the turn's session, messages and tool calls and the bucket's signed
+// difference (never below zero). The bucket row is shared by every request of the account,
+// and a single statement holds its lock only while the server runs it, not across round trips.
+// An account merged away while the stream ran settles into the account it was merged into.
+import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import {
-  accountMerges,
-  accounts,
-  agentMessages,
-  agentSessions,
-  agentToolCalls,
-  quotaBuckets,
-  type UsageStatus,
-  usageLog,
-} from "../db/schema";
+import type { UsageStatus } from "../db/schema";
 import type { BuiltToolCall } from "../gateway/completion";
 import type { FinishReason } from "../gateway/events";
 
@@ -67,97 +60,98 @@ export async function settle(
   reservation: ReservationRecord,
   outcome: Settlement,
 ): Promise<string | null> {
-  return db.transaction(async (tx) => {
-    const [merged] = await tx
-      .select({ into: accountMerges.intoAccountId })
-      .from(accountMerges)
-      .where(eq(accountMerges.fromAccountId, reservation.accountId));
-    const accountId = merged?.into ?? reservation.accountId;
+  const t = outcome.transcript;
+  const assistantId = crypto.randomUUID();
+  const messages = t
+    ? [
+        ...(t.userMessage === null
+          ? []
+          : [{ id: crypto.randomUUID(), role: "user", content: t.userMessage }]),
+        {
+          id: assistantId,
+          role: "assistant",
+          content: t.content,
+          model: reservation.model,
+          finish_reason: t.finishReason,
+        },
+      ].map((m, n) => ({ ...m, n: n + 1 }))
+    : [];
+  const calls = (t?.toolCalls ?? []).map((c) => ({
+    id: c.id,
+    position: c.index,
+    name: c.name,
+    arguments: c.arguments,
+    proposed_code: proposedCode(c.arguments),
+  }));
+  const sessionId = t ? reservation.sessionId : null;
+  const count = messages.length;
 
-    const inserted = await tx
-      .insert(usageLog)
-      .values({
-        id: reservation.id,
-        accountId,
-        requestId: reservation.requestId,
-        model: reservation.model,
-        provider: reservation.provider,
-        estimatedTokens: reservation.reserved,
-        promptTokens: outcome.promptTokens,
-        completionTokens: outcome.completionTokens,
-        actualTokens: outcome.promptTokens + outcome.completionTokens,
-        debitedTokens: outcome.debited,
-        status: outcome.status,
-        latencyMs: outcome.latencyMs,
-      })
-      .onConflictDoNothing()
-      .returning({ id: usageLog.id });
-    if (!inserted.length) return null;
-
-    await tx
-      .update(quotaBuckets)
-      .set({
-        usedTokens: sql`greatest(0, ${quotaBuckets.usedTokens} + ${outcome.debited - reservation.reserved})`,
-        updatedAt: sql`now()`,
-      })
-      .where(
-        and(
-          eq(quotaBuckets.accountId, accountId),
-          eq(quotaBuckets.windowStart, new Date(reservation.windowStart)),
-        ),
-      );
-    await tx.update(accounts).set({ lastActiveAt: sql`now()` }).where(eq(accounts.id, accountId));
-
-    const t = outcome.transcript;
-    if (!t) return accountId;
-    const sessionId = reservation.sessionId;
-    if (t.newSession) {
-      await tx
-        .insert(agentSessions)
-        .values({ id: sessionId, accountId, title: t.title })
-        .onConflictDoNothing();
-    }
-    const count = t.userMessage === null ? 1 : 2;
-    const [session] = await tx
-      .update(agentSessions)
-      .set({ messageCount: sql`${agentSessions.messageCount} + ${count}`, updatedAt: sql`now()` })
-      .where(and(eq(agentSessions.id, sessionId), eq(agentSessions.accountId, accountId)))
-      .returning({ messageCount: agentSessions.messageCount });
-    // The session was deleted while the stream ran: usage stands, the transcript has no home.
-    if (!session) return accountId;
-    let seq = session.messageCount - count;
-    if (t.userMessage !== null) {
-      await tx
-        .insert(agentMessages)
-        .values({ accountId, sessionId, seq: ++seq, role: "user", content: t.userMessage });
-    }
-    const [assistant] = await tx
-      .insert(agentMessages)
-      .values({
-        accountId,
-        sessionId,
-        seq: ++seq,
-        role: "assistant",
-        content: t.content,
-        model: reservation.model,
-        finishReason: t.finishReason,
-      })
-      .returning({ id: agentMessages.id });
-    if (assistant && t.toolCalls.length) {
-      await tx.insert(agentToolCalls).values(
-        t.toolCalls.map((call) => ({
-          id: call.id,
-          accountId,
-          sessionId,
-          messageId: assistant.id,
-          position: call.index,
-          name: call.name,
-          arguments: call.arguments,
-          proposedCode: proposedCode(call.arguments),
-        })),
-      );
-    }
-    await tx.update(usageLog).set({ sessionId }).where(eq(usageLog.id, reservation.id));
-    return accountId;
-  });
+  const rows = await db.execute<{ account_id: string }>(sql`
+    with target as (
+      select coalesce(
+        (select into_account_id from account_merges where from_account_id = ${reservation.accountId}),
+        ${reservation.accountId}::uuid
+      ) as account_id
+    ),
+    logged as (
+      insert into usage_log (id, account_id, request_id, model, provider, estimated_tokens,
+        prompt_tokens, completion_tokens, actual_tokens, debited_tokens, status, latency_ms, session_id)
+      select ${reservation.id}, account_id, ${reservation.requestId}, ${reservation.model},
+        ${reservation.provider}, ${reservation.reserved}, ${outcome.promptTokens},
+        ${outcome.completionTokens}, ${outcome.promptTokens + outcome.completionTokens},
+        ${outcome.debited}, ${outcome.status}, ${outcome.latencyMs},
+        (select id from agent_sessions where id = ${sessionId}::uuid and account_id = target.account_id
+         union all select ${sessionId}::uuid where ${t?.newSession ?? false} limit 1)
+      from target
+      on conflict (id) do nothing
+      returning account_id
+    ),
+    created as (
+      insert into agent_sessions (id, account_id, title, message_count)
+      select ${sessionId}::uuid, account_id, ${t?.title ?? ""}, ${count} from logged
+      where ${t?.newSession ?? false}
+      on conflict (id) do nothing
+      returning message_count
+    ),
+    continued as (
+      update agent_sessions set message_count = message_count + ${count}, updated_at = now()
+      where id = ${sessionId}::uuid and ${count} > 0 and not ${t?.newSession ?? false}
+        and account_id = (select account_id from logged)
+      returning message_count
+    ),
+    base as (
+      select message_count - ${count} as seq from created
+      union all select message_count - ${count} from continued
+    ),
+    inserted_messages as (
+      insert into agent_messages (id, account_id, session_id, seq, role, content, model, finish_reason)
+      select m.id, logged.account_id, ${sessionId}::uuid, base.seq + m.n, m.role, m.content,
+        m.model, m.finish_reason
+      from logged, base,
+        jsonb_to_recordset(${JSON.stringify(messages)}::jsonb)
+          as m(id uuid, n int, role text, content text, model text, finish_reason text)
+      returning id
+    ),
+    inserted_calls as (
+      insert into agent_tool_calls (id, account_id, session_id, message_id, position, name,
+        arguments, proposed_code)
+      select c.id, logged.account_id, ${sessionId}::uuid, ${assistantId}::uuid, c.position, c.name,
+        c.arguments, c.proposed_code
+      from logged, jsonb_to_recordset(${JSON.stringify(calls)}::jsonb)
+          as c(id text, position int, name text, arguments text, proposed_code text)
+      where exists (select 1 from inserted_messages)
+    ),
+    active as (
+      update accounts set last_active_at = now()
+      where id = (select account_id from logged) and last_active_at < now() - interval '1 minute'
+    ),
+    bucket as (
+      update quota_buckets
+      set used_tokens = greatest(0, used_tokens + ${outcome.debited - reservation.reserved}),
+          updated_at = now()
+      where account_id = (select account_id from logged)
+        and window_start = ${new Date(reservation.windowStart).toISOString()}::timestamptz
+    )
+    select account_id from logged`);
+  return rows[0]?.account_id ?? null;
 }
