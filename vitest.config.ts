@@ -4,6 +4,7 @@
 // from outside. `npm test` (scripts/test.mjs) provides DATABASE_URL.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { ELECTRIC_TEST_SECRET } from "./test/setup/constants";
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error("DATABASE_URL is not set: run the suite with `npm test`");
@@ -36,6 +37,9 @@ export default defineConfig({
                 OPENROUTER_API_KEY: "sk-test-openrouter",
                 OPENROUTER_BASE_URL: `${inject("scriptedModelUrl")}/v1`,
                 UPSTREAM_TIMEOUT_MS: "1500",
+                ELECTRIC_URL: inject("electricUrl"),
+                ELECTRIC_SECRET: ELECTRIC_TEST_SECRET,
+                ELECTRIC_TIMEOUT_MS: "2000",
               },
             },
           })),
@@ -60,6 +64,7 @@ export default defineConfig({
             "test/setup/black-hole.ts",
             "test/setup/oidc.ts",
             "test/setup/scripted-model.ts",
+            "test/setup/electric.ts",
           ],
           testTimeout: 30_000,
         },

@@ -8,7 +8,14 @@ import { loadLocalConfig, ROOT, SCRIPT_ONLY, toEnvFile } from "./lib/local-confi
 import { applyMigrations, startPglite } from "./lib/postgres.mjs";
 import { startScriptedModel } from "./scripted-model/server.mjs";
 
-const config = loadLocalConfig();
+// DEV_STACK=compose: use the Postgres and Electric that compose.yaml runs.
+const COMPOSE = {
+  DATABASE_URL: "postgres://gradual:gradual@127.0.0.1:54321/gradual",
+  ELECTRIC_URL: "http://127.0.0.1:3000",
+  ELECTRIC_SECRET: "local-compose-electric-secret",
+};
+const local = loadLocalConfig();
+const config = { ...(local.DEV_STACK === "compose" ? COMPOSE : {}), ...local };
 const port = config.PORT ?? "8787";
 const host = config.HOST ?? "127.0.0.1";
 const cleanups = [];

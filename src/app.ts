@@ -14,6 +14,9 @@ import { health } from "./routes/health";
 import { apiInference, v1 } from "./routes/inference";
 import { keys } from "./routes/keys";
 import { me } from "./routes/me";
+import { publicConfig } from "./routes/public-config";
+import { sessions } from "./routes/sessions";
+import { sync } from "./routes/sync";
 import { toolCalls } from "./routes/tool-calls";
 
 /** Largest request body accepted anywhere (inference requests carry whole conversations). */
@@ -34,6 +37,9 @@ export function buildApp() {
   app.route("/api", keys);
   app.route("/api", apiInference);
   app.route("/api", toolCalls);
+  app.route("/api", sessions);
+  app.route("/api", sync);
+  app.route("/api", publicConfig);
   app.route("/v1", v1);
 
   app.notFound((c) =>

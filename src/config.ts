@@ -52,6 +52,9 @@ const schema = z.object({
   SCRIPTED_MODEL_URL: optional,
   MODELS: json,
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  ELECTRIC_URL: optional,
+  ELECTRIC_SECRET: optional,
+  ELECTRIC_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 export interface OAuthClient {
@@ -81,6 +84,8 @@ export interface AppConfig {
   /** Models the configured providers can serve, each with the lowest tier allowed to use it. */
   models: ModelEntry[];
   upstreamTimeoutMs: number;
+  /** Electric, reached only through the Worker; absent means live sync is unavailable. */
+  electric?: { url: string; secret?: string; timeoutMs: number };
 }
 
 function client(id?: string, secret?: string): OAuthClient | undefined {
@@ -141,6 +146,9 @@ function parse(env: Env): AppConfig {
     providers,
     models,
     upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
+    electric: v.ELECTRIC_URL
+      ? { url: v.ELECTRIC_URL, secret: v.ELECTRIC_SECRET, timeoutMs: v.ELECTRIC_TIMEOUT_MS }
+      : undefined,
   };
 }
 

@@ -40,6 +40,17 @@ export const ERRORS = {
   },
   INTERNAL: { status: 500, type: "server_error", message: "Internal server error" },
   UPSTREAM_ERROR: { status: 502, type: "upstream_error", message: "The model provider failed" },
+  SYNC_UPSTREAM: { status: 502, type: "upstream_error", message: "The sync service failed" },
+  SYNC_TIMEOUT: {
+    status: 504,
+    type: "upstream_error",
+    message: "The sync service did not answer in time",
+  },
+  SYNC_UNAVAILABLE: {
+    status: 503,
+    type: "service_unavailable",
+    message: "Live sync is not configured; use the plain read endpoints",
+  },
   UPSTREAM_TIMEOUT: {
     status: 504,
     type: "upstream_error",

@@ -28,7 +28,7 @@ export function loadLocalConfig(env = process.env) {
 }
 
 /** Variables the scripts consume themselves; the Worker never sees them. */
-export const SCRIPT_ONLY = new Set(["DATABASE_URL", "PORT", "HOST", "PGLITE_DIR"]);
+export const SCRIPT_ONLY = new Set(["DATABASE_URL", "PORT", "HOST", "PGLITE_DIR", "DEV_STACK"]);
 
 /** A dotenv value that reads back unchanged (dotenv takes quoted values literally). */
 function quote(value) {

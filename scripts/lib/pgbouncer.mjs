@@ -20,7 +20,10 @@ export async function startPgBouncer(url) {
   const database = target.pathname.slice(1);
   const dir = mkdtempSync(join(tmpdir(), "gradual-pgbouncer-"));
   const port = await freePort();
-  writeFileSync(join(dir, "users.txt"), `"${target.username}" "${decodeURIComponent(target.password)}"\n`);
+  writeFileSync(
+    join(dir, "users.txt"),
+    `"${target.username}" "${decodeURIComponent(target.password)}"\n`,
+  );
   writeFileSync(
     join(dir, "pgbouncer.ini"),
     [

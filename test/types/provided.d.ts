@@ -4,6 +4,7 @@ declare module "vitest" {
     blackHolePort: number;
     oidcIssuer: string;
     scriptedModelUrl: string;
+    electricUrl: string;
   }
 }
 

@@ -1,0 +1,177 @@
+// Plain reads for when live sync is unavailable: the caller's sessions, one session's messages
+// with their tool calls, and the current quota window. Owner only; others' ids are 404s.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, asc, desc, eq, lt } from "drizzle-orm";
+import type { AppEnv } from "../app-env";
+import { authenticate } from "../auth/principal";
+import { agentMessages, agentSessions, agentToolCalls } from "../db/schema";
+import { AppError } from "../errors";
+import { currentBucket } from "../quota/buckets";
+import { dailyLimit } from "../quota/tiers";
+import { ErrorSchema } from "../schemas/common";
+import { QuotaSchema, quotaJson } from "../schemas/quota";
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const session = authenticate("session");
+const unauthorized = {
+  401: { description: "Not signed in", content: { "application/json": { schema: ErrorSchema } } },
+} as const;
+
+const SessionSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    message_count: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Session");
+
+const ToolCallSchema = z.object({
+  id: z.string(),
+  position: z.number().int(),
+  name: z.string(),
+  arguments: z.string(),
+  proposed_code: z.string().nullable(),
+  executed_code: z.string().nullable(),
+  status: z.string(),
+  output: z.string().nullable(),
+  completed_at: z.string().nullable(),
+});
+
+const MessageSchema = z
+  .object({
+    id: z.string(),
+    seq: z.number().int(),
+    role: z.string(),
+    content: z.string(),
+    model: z.string().nullable(),
+    finish_reason: z.string().nullable(),
+    created_at: z.string(),
+    tool_calls: z.array(ToolCallSchema),
+  })
+  .openapi("SessionMessage");
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/sessions",
+  summary: "The caller's sessions, most recently active first",
+  middleware: session,
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      before: z.string().datetime().optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Sessions; pass the last updated_at as `before` for the next page",
+      content: { "application/json": { schema: z.object({ data: z.array(SessionSchema) }) } },
+    },
+    ...unauthorized,
+  },
+});
+
+const messagesRoute = createRoute({
+  method: "get",
+  path: "/sessions/{id}/messages",
+  summary: "One session's messages in order, each with its tool calls",
+  middleware: session,
+  request: { params: z.object({ id: z.string() }) },
+  responses: {
+    200: {
+      description: "The transcript",
+      content: { "application/json": { schema: z.object({ data: z.array(MessageSchema) }) } },
+    },
+    404: {
+      description: "No such session",
+      content: { "application/json": { schema: ErrorSchema } },
+    },
+    ...unauthorized,
+  },
+});
+
+const quotaRoute = createRoute({
+  method: "get",
+  path: "/quota",
+  summary: "The current quota window",
+  middleware: session,
+  responses: {
+    200: { description: "Quota", content: { "application/json": { schema: QuotaSchema } } },
+    ...unauthorized,
+  },
+});
+
+export const sessions = new OpenAPIHono<AppEnv>()
+  .openapi(listRoute, async (c) => {
+    const { limit, before } = c.req.valid("query");
+    const owned = eq(agentSessions.accountId, c.var.principal.accountId);
+    const rows = await c.var
+      .db()
+      .select()
+      .from(agentSessions)
+      .where(before ? and(owned, lt(agentSessions.updatedAt, new Date(before))) : owned)
+      .orderBy(desc(agentSessions.updatedAt))
+      .limit(limit);
+    const data = rows.map((s) => ({
+      id: s.id,
+      title: s.title,
+      message_count: s.messageCount,
+      created_at: s.createdAt.toISOString(),
+      updated_at: s.updatedAt.toISOString(),
+    }));
+    return c.json({ data }, 200);
+  })
+  .openapi(messagesRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const accountId = c.var.principal.accountId;
+    const db = c.var.db();
+    const [owned] = UUID.test(id)
+      ? await db
+          .select({ id: agentSessions.id })
+          .from(agentSessions)
+          .where(and(eq(agentSessions.id, id), eq(agentSessions.accountId, accountId)))
+      : [];
+    if (!owned) throw new AppError("NOT_FOUND", "No such session");
+    const [messages, calls] = await Promise.all([
+      db
+        .select()
+        .from(agentMessages)
+        .where(eq(agentMessages.sessionId, id))
+        .orderBy(asc(agentMessages.seq)),
+      db
+        .select()
+        .from(agentToolCalls)
+        .where(eq(agentToolCalls.sessionId, id))
+        .orderBy(asc(agentToolCalls.position)),
+    ]);
+    const data = messages.map((m) => ({
+      id: m.id,
+      seq: m.seq,
+      role: m.role,
+      content: m.content,
+      model: m.model,
+      finish_reason: m.finishReason,
+      created_at: m.createdAt.toISOString(),
+      tool_calls: calls
+        .filter((t) => t.messageId === m.id)
+        .map((t) => ({
+          id: t.id,
+          position: t.position,
+          name: t.name,
+          arguments: t.arguments,
+          proposed_code: t.proposedCode,
+          executed_code: t.executedCode,
+          status: t.status,
+          output: t.output,
+          completed_at: iso(t.completedAt),
+        })),
+    }));
+    return c.json({ data }, 200);
+  })
+  .openapi(quotaRoute, async (c) => {
+    const { accountId, tier } = c.var.principal;
+    const bucket = await currentBucket(c.var.db(), accountId, dailyLimit(c.var.config, tier));
+    return c.json(quotaJson(bucket), 200);
+  });

@@ -1,0 +1,95 @@
+// The plain reads the client falls back to without live sync, and the public configuration.
+import { describe, expect, it } from "vitest";
+import { Browser } from "./browser";
+import { account, chat, readSse, scripted } from "./inference-helpers";
+
+describe("plain reads", () => {
+  it("lists the caller's sessions and returns a transcript with its tool calls", async () => {
+    const { browser } = await account();
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 100,
+      tools: [
+        { type: "function", function: { name: "run_python", parameters: { type: "object" } } },
+      ],
+      messages: [
+        {
+          role: "user",
+          content: scripted("Compute things", {
+            reply: "On it.",
+            tool_call: { name: "run_python", arguments: { code: "print(6*7)" } },
+          }),
+        },
+      ],
+    });
+    const sessionId = res.headers.get("x-session-id");
+    await readSse(res);
+
+    const list = await (await browser.fetch("/api/sessions")).json<{
+      data: { id: string; title: string }[];
+    }>();
+    expect(list.data).toEqual([
+      expect.objectContaining({ id: sessionId, title: "Compute things" }),
+    ]);
+
+    const transcript = await (await browser.fetch(`/api/sessions/${sessionId}/messages`)).json<{
+      data: {
+        role: string;
+        content: string;
+        tool_calls: { proposed_code: string; status: string }[];
+      }[];
+    }>();
+    expect(transcript.data.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(transcript.data[1]?.content).toBe("On it.");
+    expect(transcript.data[1]?.tool_calls).toEqual([
+      expect.objectContaining({ proposed_code: "print(6*7)", status: "proposed" }),
+    ]);
+
+    const quota = await (await browser.fetch("/api/quota")).json<{
+      used_tokens: number;
+      limit_tokens: number;
+    }>();
+    expect(quota.used_tokens).toBeGreaterThan(0);
+    expect(quota.limit_tokens).toBe(5000);
+  });
+
+  it("answers another account's session with a 404", async () => {
+    const owner = await account();
+    const res = await chat(owner.browser, {
+      max_tokens: 10,
+      messages: [{ role: "user", content: scripted("x", { reply: "y" }) }],
+    });
+    const sessionId = res.headers.get("x-session-id");
+    await res.text();
+    const stranger = await account();
+    expect((await stranger.browser.fetch(`/api/sessions/${sessionId}/messages`)).status).toBe(404);
+    expect((await stranger.browser.fetch("/api/sessions/not-a-uuid/messages")).status).toBe(404);
+    expect((await stranger.browser.fetch("/api/sessions")).status).toBe(200);
+  });
+
+  it("requires a session", async () => {
+    for (const path of ["/api/sessions", "/api/quota"]) {
+      expect((await new Browser().fetch(path)).status).toBe(401);
+    }
+  });
+});
+
+describe("GET /api/config", () => {
+  it("is public and tells the client how to sync, sign in, and which models exist", async () => {
+    const res = await new Browser().fetch("/api/config");
+    expect(res.status).toBe(200);
+    const config = await res.json<{
+      sync: string;
+      sign_in: { oidc: { name: string } | null; google: boolean };
+      models: { id: string }[];
+      demo_model: boolean;
+      providers: string[];
+    }>();
+    expect(config.sync).toBe("electric");
+    expect(config.sign_in).toMatchObject({ google: false, oidc: { name: "OIDC" } });
+    expect(config.providers.sort()).toEqual(["anthropic", "openai", "openrouter"]);
+    expect(config.models.map((m) => m.id)).toContain("claude-haiku-4-5");
+    expect(config.demo_model).toBe(false);
+    expect(JSON.stringify(config)).not.toMatch(/sk-test|secret/i);
+  });
+});
