@@ -13,6 +13,18 @@ CREATE TABLE "accounts" (
 	CONSTRAINT "accounts_tier_check" CHECK ("accounts"."tier" in ('anon', 'free', 'pro'))
 );
 --> statement-breakpoint
+CREATE TABLE "admin_audit" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"actor_user_id" text NOT NULL,
+	"actor_email" text NOT NULL,
+	"action" text NOT NULL,
+	"target_account_id" uuid,
+	"target_id" text NOT NULL,
+	"before" jsonb,
+	"after" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "agent_messages" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"account_id" uuid NOT NULL,
@@ -50,6 +62,14 @@ CREATE TABLE "agent_tool_calls" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"completed_at" timestamp with time zone,
 	CONSTRAINT "agent_tool_calls_status_check" CHECK ("agent_tool_calls"."status" in ('proposed', 'done', 'error', 'skipped'))
+);
+--> statement-breakpoint
+CREATE TABLE "open_reservations" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"account_id" uuid NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"reserved_tokens" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "quota_buckets" (
@@ -149,6 +169,7 @@ ALTER TABLE "agent_sessions" ADD CONSTRAINT "agent_sessions_account_id_accounts_
 ALTER TABLE "agent_tool_calls" ADD CONSTRAINT "agent_tool_calls_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "agent_tool_calls" ADD CONSTRAINT "agent_tool_calls_session_id_agent_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."agent_sessions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "agent_tool_calls" ADD CONSTRAINT "agent_tool_calls_message_id_agent_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."agent_messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "open_reservations" ADD CONSTRAINT "open_reservations_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "quota_buckets" ADD CONSTRAINT "quota_buckets_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_log" ADD CONSTRAINT "usage_log_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "usage_log" ADD CONSTRAINT "usage_log_session_id_agent_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."agent_sessions"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
@@ -157,11 +178,13 @@ ALTER TABLE "account" ADD CONSTRAINT "account_user_id_user_id_fk" FOREIGN KEY ("
 ALTER TABLE "session" ADD CONSTRAINT "session_user_id_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user" ADD CONSTRAINT "user_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "accounts_tier_last_active_idx" ON "accounts" USING btree ("tier","last_active_at");--> statement-breakpoint
+CREATE INDEX "admin_audit_created_idx" ON "admin_audit" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "agent_messages_session_seq_idx" ON "agent_messages" USING btree ("session_id","seq");--> statement-breakpoint
 CREATE INDEX "agent_messages_account_id_idx" ON "agent_messages" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "agent_sessions_account_updated_idx" ON "agent_sessions" USING btree ("account_id","updated_at");--> statement-breakpoint
 CREATE INDEX "agent_tool_calls_session_id_idx" ON "agent_tool_calls" USING btree ("session_id");--> statement-breakpoint
 CREATE INDEX "agent_tool_calls_account_id_idx" ON "agent_tool_calls" USING btree ("account_id");--> statement-breakpoint
+CREATE INDEX "open_reservations_created_idx" ON "open_reservations" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "quota_buckets_account_window_idx" ON "quota_buckets" USING btree ("account_id","window_start");--> statement-breakpoint
 CREATE INDEX "usage_log_account_created_idx" ON "usage_log" USING btree ("account_id","created_at");--> statement-breakpoint
 CREATE INDEX "usage_log_created_idx" ON "usage_log" USING btree ("created_at");--> statement-breakpoint

@@ -141,7 +141,9 @@ async function main() {
       const bouncer = await startPgBouncer(databaseUrl);
       stops.push(() => bouncer.stop());
       appDatabaseUrl = bouncer.url;
-      console.log("bench: the app reaches Postgres through PgBouncer (session pooling), as Hyperdrive pools in production");
+      console.log(
+        "bench: the app reaches Postgres through PgBouncer (session pooling), as Hyperdrive pools in production",
+      );
     } else {
       console.log(
         "bench: no PgBouncer (apt-get install pgbouncer): every request opens a fresh Postgres backend, which Hyperdrive's pool avoids in production",

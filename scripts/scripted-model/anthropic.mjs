@@ -1,148 +1,187 @@
 // The Anthropic Messages wire format for the scripted model: the real event sequence
-// (message_start … message_stop, with pings) or one Message.
-import { promptTokens } from "./scenario.mjs";
+// (message_start, content blocks, message_delta, message_stop, pings) or one Message.
+import { promptTokens, RequestError } from "./scenario.mjs";
 
-const STOP = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use" };
+/** @typedef {import("./scenario.mjs").Scene} Scene */
+/** @typedef {import("./scenario.mjs").Turn} Turn */
 
-function blockText(content) {
+const STOP_REASONS = { stop: "end_turn", length: "max_tokens", tool_calls: "tool_use" };
+// Real streams send a ping now and then; clients must skip them.
+const PING_EVERY = 40;
+
+/** @param {unknown} content */
+function textOf(content) {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content
-    .map((b) =>
-      b?.type === "text" ? b.text : b?.type === "tool_result" ? blockText(b.content) : "",
-    )
+    .map((b) => (b?.type === "text" ? b.text : b?.type === "tool_result" ? textOf(b.content) : ""))
     .join("");
 }
 
-export function anthropicTurn(body) {
+/** @param {unknown} content @returns {any[]} */
+const blocksOf = (content) => (Array.isArray(content) ? content : []);
+
+/** Input tokens of a Messages request (also the answer of /v1/messages/count_tokens). */
+export function anthropicPromptTokens(body) {
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  return promptTokens(
+    [textOf(body.system), ...messages.map((m) => textOf(m?.content))],
+    messages
+      .flatMap((m) => blocksOf(m?.content))
+      .filter((b) => b?.type === "tool_use")
+      .map((b) => JSON.stringify(b.input ?? {})),
+    body.tools,
+  );
+}
+
+/**
+ * @param {Record<string, any>} body
+ * @returns {{ turn: Turn, prompt: number }}
+ */
+export function anthropicTurn(body) {
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new RequestError(400, "messages: at least one message is required");
+  if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1)
+    throw new RequestError(400, "max_tokens: Field required");
   const last = messages.at(-1);
-  const toolResult = Array.isArray(last?.content)
-    ? last.content.find((b) => b?.type === "tool_result")
-    : undefined;
-  const lastUserText = [...messages]
-    .reverse()
-    .find(
-      (m) =>
-        m.role === "user" &&
-        !(Array.isArray(m.content) && m.content.some((b) => b?.type === "tool_result")),
-    );
-  const system = typeof body.system === "string" ? body.system : blockText(body.system);
+  const fromUser = last?.role === "user";
+  const blocks = fromUser ? blocksOf(last.content) : [];
+  const results = blocks.filter((b) => b?.type === "tool_result");
+  const offered = body.tool_choice?.type === "none" || !Array.isArray(body.tools) ? [] : body.tools;
   return {
     turn: {
-      lastRole: toolResult ? "tool" : "user",
-      userText: blockText(lastUserText?.content),
-      toolOutput: toolResult ? blockText(toolResult.content) : "",
-      hasTools: Array.isArray(body.tools) && body.tools.length > 0,
-      maxTokens: body.max_tokens ?? 4096,
+      userText: !fromUser
+        ? ""
+        : typeof last.content === "string"
+          ? last.content
+          : textOf(blocks.filter((b) => b?.type === "text")),
+      toolOutput: results.length ? results.map((b) => textOf(b.content)).join("\n") : null,
+      toolFailed: results.some((b) => b.is_error === true),
+      toolNames: offered.map((t) => t?.name).filter((n) => typeof n === "string"),
+      maxTokens: body.max_tokens,
     },
-    prompt: promptTokens([system, ...messages.map((m) => blockText(m.content))]),
+    prompt: anthropicPromptTokens(body),
   };
 }
 
+/** @type {Record<number, string>} */
+const ERROR_TYPES = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  529: "overloaded_error",
+};
+
+/** @param {number} status @param {string} message */
 export function anthropicError(status, message) {
-  return {
-    type: "error",
-    error: { type: status >= 500 ? "api_error" : "invalid_request_error", message },
-  };
+  const type = ERROR_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+  return { type: "error", error: { type, message } };
 }
 
 const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+/** @param {number} seq @param {number} index */
+const toolId = (seq, index) => `toolu_scripted${seq}x${index}`;
 
-export function anthropicStream(body, scene, prompt) {
-  const head = [
+/** Every SSE frame of the answer; the server paces them and interrupts them on cue. */
+export function anthropicStream(body, scene, prompt, seq) {
+  const head =
     event("message_start", {
       type: "message_start",
       message: {
-        id: "msg_scripted",
+        id: `msg_scripted${seq}`,
         type: "message",
         role: "assistant",
-        model: body.model,
+        model: body.model ?? "scripted-demo",
         content: [],
         stop_reason: null,
         stop_sequence: null,
+        // The real API reports one output token here; message_delta has the true count.
         usage: { input_tokens: prompt, output_tokens: 1 },
       },
-    }),
-    event("ping", { type: "ping" }),
-  ];
-  const pieces = [];
-  let block = -1;
-  let open = null;
-  for (const p of scene.pieces) {
-    const key = p.kind === "text" ? "text" : `tool-${p.index}`;
-    let frame = "";
+    }) + event("ping", { type: "ping" });
+  let index = -1;
+  let open = "";
+  const stop = () => event("content_block_stop", { type: "content_block_stop", index });
+  const pieces = scene.pieces.map((p, i) => {
+    let frames = "";
+    const key = p.kind === "text" ? "text" : `tool${p.call}`;
     if (key !== open) {
-      if (open !== null)
-        frame += event("content_block_stop", { type: "content_block_stop", index: block });
-      block += 1;
+      if (open) frames += stop();
+      index += 1;
       open = key;
       const content_block =
         p.kind === "text"
           ? { type: "text", text: "" }
-          : { type: "tool_use", id: p.id.replace("call_", "toolu_"), name: p.name, input: {} };
-      frame += event("content_block_start", {
-        type: "content_block_start",
-        index: block,
-        content_block,
-      });
+          : { type: "tool_use", id: toolId(seq, p.call), name: scene.callNames[p.call], input: {} };
+      frames += event("content_block_start", { type: "content_block_start", index, content_block });
     }
     const delta =
       p.kind === "text"
         ? { type: "text_delta", text: p.text }
-        : { type: "input_json_delta", partial_json: p.args };
-    pieces.push(
-      frame + event("content_block_delta", { type: "content_block_delta", index: block, delta }),
-    );
-  }
-  const tail = [];
-  if (open !== null)
-    tail.push(event("content_block_stop", { type: "content_block_stop", index: block }));
-  tail.push(
+        : { type: "input_json_delta", partial_json: p.text };
+    frames += event("content_block_delta", { type: "content_block_delta", index, delta });
+    if ((i + 1) % PING_EVERY === 0) frames += event("ping", { type: "ping" });
+    return frames;
+  });
+  const tail =
+    (open ? stop() : "") +
     event("message_delta", {
       type: "message_delta",
-      delta: { stop_reason: STOP[scene.finish], stop_sequence: null },
-      usage: { output_tokens: scene.pieces.length },
-    }),
-    event("message_stop", { type: "message_stop" }),
-  );
+      delta: { stop_reason: STOP_REASONS[scene.finish], stop_sequence: null },
+      usage: { output_tokens: scene.completionTokens },
+    }) +
+    event("message_stop", { type: "message_stop" });
   return {
     head,
     pieces,
     tail,
-    error: event("error", anthropicError(500, "scripted failure mid-stream")),
+    error: event("error", anthropicError(500, "The scripted model failed mid-stream.")),
+    malformed: `event: content_block_delta\ndata: {"type": "content_block_delta", "delta": not json\n\n`,
   };
 }
 
-export function anthropicMessage(body, scene, prompt) {
+/** @param {string} json */
+function parseInput(json) {
+  try {
+    return JSON.parse(json || "{}");
+  } catch {
+    // Arguments cut short by max_tokens (or scripted as non-JSON) are not an object.
+    return {};
+  }
+}
+
+/** One Message holding the whole answer. */
+export function anthropicMessage(body, scene, prompt, seq) {
   const content = [];
+  const json = [];
   for (const p of scene.pieces) {
     const last = content.at(-1);
     if (p.kind === "text") {
       if (last?.type === "text") last.text += p.text;
       else content.push({ type: "text", text: p.text });
-    } else if (p.first)
-      content.push({
-        type: "tool_use",
-        id: p.id.replace("call_", "toolu_"),
-        name: p.name,
-        json: p.args,
-      });
-    else if (last) last.json += p.args;
+      continue;
+    }
+    if (p.first) {
+      content.push({ type: "tool_use", id: toolId(seq, p.call), name: scene.callNames[p.call] });
+      json.push("");
+    }
+    json[json.length - 1] += p.text;
   }
-  for (const block of content) {
-    if (block.type !== "tool_use") continue;
-    block.input = JSON.parse(block.json || "{}");
-    delete block.json;
-  }
+  let call = 0;
+  for (const block of content)
+    if (block.type === "tool_use") block.input = parseInput(json[call++]);
   return {
-    id: "msg_scripted",
+    id: `msg_scripted${seq}`,
     type: "message",
     role: "assistant",
-    model: body.model,
+    model: body.model ?? "scripted-demo",
     content,
-    stop_reason: STOP[scene.finish],
+    stop_reason: STOP_REASONS[scene.finish],
     stop_sequence: null,
-    usage: { input_tokens: prompt, output_tokens: scene.pieces.length },
+    usage: { input_tokens: prompt, output_tokens: scene.completionTokens },
   };
 }

@@ -1,123 +1,157 @@
-// The OpenAI chat-completions wire format for the scripted model: SSE chunks with an optional
-// usage chunk and [DONE], or one chat.completion.
-import { promptTokens } from "./scenario.mjs";
+// The OpenAI chat-completions wire format for the scripted model: `chat.completion.chunk` SSE
+// frames (tool calls streamed by index, optional usage chunk, [DONE]) or one `chat.completion`.
+import { promptTokens, RequestError } from "./scenario.mjs";
 
-const text = (content) =>
+/** @typedef {import("./scenario.mjs").Scene} Scene */
+/** @typedef {import("./scenario.mjs").Turn} Turn */
+
+/** @param {unknown} content */
+const textOf = (content) =>
   typeof content === "string"
     ? content
     : Array.isArray(content)
-      ? content.map((p) => p?.text ?? "").join("")
+      ? content.map((p) => (typeof p?.text === "string" ? p.text : "")).join("")
       : "";
 
+/**
+ * @param {Record<string, any>} body
+ * @returns {{ turn: Turn, prompt: number }}
+ */
 export function openAITurn(body) {
-  const messages = Array.isArray(body.messages) ? body.messages : [];
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new RequestError(400, "messages: must be a non-empty array");
   const last = messages.at(-1);
-  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  const offered = body.tool_choice === "none" ? [] : tools;
   return {
     turn: {
-      lastRole: last?.role === "tool" ? "tool" : "user",
-      userText: text(lastUser?.content),
-      toolOutput: last?.role === "tool" ? text(last.content) : "",
-      hasTools: Array.isArray(body.tools) && body.tools.length > 0,
-      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 4096,
+      userText: last?.role === "user" ? textOf(last.content) : "",
+      toolOutput: last?.role === "tool" ? textOf(last.content) : null,
+      toolFailed: false,
+      toolNames: offered.map((t) => t?.function?.name).filter((n) => typeof n === "string"),
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? Number.POSITIVE_INFINITY,
     },
-    prompt: promptTokens(messages.map((m) => text(m.content))),
+    prompt: promptTokens(
+      messages.map((m) => textOf(m?.content)),
+      messages
+        .flatMap((m) => (Array.isArray(m?.tool_calls) ? m.tool_calls : []))
+        .map((c) => String(c?.function?.arguments ?? "")),
+      body.tools,
+    ),
   };
 }
 
+/** @type {Record<number, [string, string | null]>} */
+const ERROR_KINDS = {
+  400: ["invalid_request_error", null],
+  401: ["invalid_request_error", "invalid_api_key"],
+  403: ["invalid_request_error", "unsupported_country_region_territory"],
+  404: ["invalid_request_error", "model_not_found"],
+  429: ["requests", "rate_limit_exceeded"],
+};
+
+/** @param {number} status @param {string} message */
 export function openAIError(status, message) {
-  return {
-    error: {
-      message,
-      type: status >= 500 ? "server_error" : "invalid_request_error",
-      code: "scripted",
-    },
-  };
+  const [type, code] = ERROR_KINDS[status] ?? [
+    status >= 500 ? "server_error" : "invalid_request_error",
+    null,
+  ];
+  return { error: { message, type, param: null, code } };
 }
 
-function chunkOf(model, delta, finish = null) {
-  return {
-    id: "chatcmpl-scripted",
+/** @param {number} seq @param {number} index */
+const callId = (seq, index) => `call_scripted${seq}x${index}`;
+
+/** Every SSE frame of the answer; the server paces them and interrupts them on cue. */
+export function openAIStream(body, scene, prompt, seq) {
+  const withUsage = body.stream_options?.include_usage === true;
+  const base = {
+    id: `chatcmpl-scripted${seq}`,
     object: "chat.completion.chunk",
-    created: 0,
-    model,
-    choices: [{ index: 0, delta, finish_reason: finish }],
+    created: Math.floor(Date.now() / 1000),
+    model: body.model ?? "scripted-demo",
   };
-}
-
-/** Encodes each step of the plan as one SSE frame; the server paces and interrupts them. */
-export function openAIStream(body, scene, prompt) {
-  const model = body.model;
-  const frames = [chunkOf(model, { role: "assistant", content: "" })];
-  const pieceFrames = scene.pieces.map((p) =>
-    p.kind === "text"
-      ? chunkOf(model, { content: p.text })
-      : chunkOf(model, {
-          tool_calls: [
-            p.first
-              ? {
-                  index: p.index,
-                  id: p.id,
-                  type: "function",
-                  function: { name: p.name, arguments: p.args },
-                }
-              : { index: p.index, function: { arguments: p.args } },
-          ],
-        }),
-  );
-  const usage = {
-    prompt_tokens: prompt,
-    completion_tokens: scene.pieces.length,
-    total_tokens: prompt + scene.pieces.length,
-  };
-  const tail = [chunkOf(model, {}, scene.finish)];
-  if (body.stream_options?.include_usage && !scene.directive.omit_usage) {
-    tail.push({ ...chunkOf(model, {}), choices: [], usage });
+  const frame = (delta, finish = null) =>
+    `data: ${JSON.stringify({
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      // With include_usage every chunk says usage: null until the last, as OpenAI does.
+      ...(withUsage && { usage: null }),
+    })}\n\n`;
+  const pieces = scene.pieces.map((p) => {
+    if (p.kind === "text") return frame({ content: p.text });
+    const fragment = frame({ tool_calls: [{ index: p.call, function: { arguments: p.text } }] });
+    if (!p.first) return fragment;
+    // The call opens with its id and name and empty arguments, then the fragments follow.
+    const opening = frame({
+      tool_calls: [
+        {
+          index: p.call,
+          id: callId(seq, p.call),
+          type: "function",
+          function: { name: scene.callNames[p.call], arguments: "" },
+        },
+      ],
+    });
+    return opening + fragment;
+  });
+  let tail = frame({}, scene.finish);
+  if (withUsage && !scene.directive.omit_usage) {
+    const usage = {
+      prompt_tokens: prompt,
+      completion_tokens: scene.completionTokens,
+      total_tokens: prompt + scene.completionTokens,
+    };
+    tail += `data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`;
   }
   return {
-    head: frames.map((f) => `data: ${JSON.stringify(f)}\n\n`),
-    pieces: pieceFrames.map((f) => `data: ${JSON.stringify(f)}\n\n`),
-    tail: [...tail.map((f) => `data: ${JSON.stringify(f)}\n\n`), "data: [DONE]\n\n"],
-    error: `data: ${JSON.stringify(openAIError(500, "scripted failure mid-stream"))}\n\n`,
+    head: frame({ role: "assistant", content: "", refusal: null }),
+    pieces,
+    tail: `${tail}data: [DONE]\n\n`,
+    error: `data: ${JSON.stringify(openAIError(500, "The scripted model failed mid-stream."))}\n\n`,
+    malformed: `data: {"id": "${base.id}", "choices": [{"delta": {"content": not json\n\n`,
   };
 }
 
-export function openAICompletion(body, scene, prompt) {
+/** One chat.completion holding the whole answer. */
+export function openAICompletion(body, scene, prompt, seq) {
   const content = scene.pieces
     .filter((p) => p.kind === "text")
     .map((p) => p.text)
     .join("");
-  const calls = new Map();
+  const calls = [];
   for (const p of scene.pieces) {
     if (p.kind !== "tool") continue;
-    const call = calls.get(p.index) ?? {
-      id: p.id,
+    calls[p.call] ??= {
+      id: callId(seq, p.call),
       type: "function",
-      function: { name: p.name, arguments: "" },
+      function: { name: scene.callNames[p.call], arguments: "" },
     };
-    call.function.arguments += p.args;
-    calls.set(p.index, call);
+    calls[p.call].function.arguments += p.text;
   }
   return {
-    id: "chatcmpl-scripted",
+    id: `chatcmpl-scripted${seq}`,
     object: "chat.completion",
-    created: 0,
-    model: body.model,
+    created: Math.floor(Date.now() / 1000),
+    model: body.model ?? "scripted-demo",
     choices: [
       {
         index: 0,
         message: {
           role: "assistant",
           content: content || null,
-          ...(calls.size && { tool_calls: [...calls.values()] }),
+          refusal: null,
+          ...(calls.length && { tool_calls: calls }),
         },
+        logprobs: null,
         finish_reason: scene.finish,
       },
     ],
     usage: {
       prompt_tokens: prompt,
-      completion_tokens: scene.pieces.length,
-      total_tokens: prompt + scene.pieces.length,
+      completion_tokens: scene.completionTokens,
+      total_tokens: prompt + scene.completionTokens,
     },
   };
 }

@@ -1,98 +1,217 @@
-// What the scripted model says: the behaviour directive (`@scripted {json}` in the final user
-// message) or the demo (propose a runnable Python program, then comment on its output), as a
-// list of one-token pieces so usage equals exactly what was streamed.
+// What the scripted model says: the `@scripted {json}` directive in the final message, or the
+// demo, as one-token pieces so the usage it reports is exactly what it streamed.
 import { countTokens, decode, encode } from "gpt-tokenizer";
+import { demoTurn } from "./demo.mjs";
 
-/** @typedef {{ kind: "text", text: string } | { kind: "tool", index: number, id: string, name: string, args: string, first: boolean }} Piece */
+/**
+ * The protocol-neutral view of a request that the openai/anthropic modules extract.
+ * @typedef {object} Turn
+ * @property {string} userText Text of the final message when a person wrote it, else "".
+ * @property {string | null} toolOutput The tool result the final message carries, if any.
+ * @property {boolean} toolFailed The tool result is flagged as an error (Anthropic is_error).
+ * @property {string[]} toolNames Tools offered, or none when tool_choice is "none".
+ * @property {number} maxTokens
+ */
 
-const FILLER = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ";
+/**
+ * One streamed delta. `tokens` is 1 except where a token ends mid-character: it is joined with
+ * the next so that no delta carries half a character.
+ * @typedef {{ kind: "text", text: string, tokens: number }
+ *   | { kind: "tool", call: number, text: string, tokens: number, first: boolean }} Piece
+ */
 
-/** @param {string} text */
-export function tokenPieces(text) {
-  return encode(text).map((token) => decode([token]));
-}
+/**
+ * @typedef {object} Scene
+ * @property {Piece[]} pieces
+ * @property {string[]} callNames Names of the tool calls, by call index.
+ * @property {"stop" | "length" | "tool_calls"} finish
+ * @property {number} completionTokens Tokens in `pieces`: what usage reports.
+ * @property {Directive} directive
+ */
 
-/** @param {string} text */
-export function parseDirective(text) {
-  const line = text.split("\n").find((l) => l.trimStart().startsWith("@scripted "));
-  if (!line) return null;
-  try {
-    const value = JSON.parse(line.trimStart().slice("@scripted ".length));
-    return value && typeof value === "object" ? value : null;
-  } catch {
-    return null;
+/**
+ * @typedef {object} Directive
+ * @property {string} [reply]
+ * @property {number} [tokens]
+ * @property {ToolCall | ToolCall[]} [tool_call]
+ * @property {number} [first_token_delay_ms]
+ * @property {number} [chunk_delay_ms]
+ * @property {number} [fail]
+ * @property {number} [fail_after_tokens]
+ * @property {number} [cut_after_tokens]
+ * @property {number} [stall_after_tokens]
+ * @property {number} [malformed_after_tokens]
+ * @property {boolean} [omit_usage]
+ */
+
+/** @typedef {{ name: string, arguments?: unknown }} ToolCall */
+
+// "<|endoftext|>" in a prompt is text to count, not a reason for encode() to throw.
+const PLAIN = { disallowedSpecial: new Set() };
+
+/** A request the scripted model refuses (a bad directive or body): answered with this status. */
+export class RequestError extends Error {
+  /** @param {number} status @param {string} message */
+  constructor(status, message) {
+    super(message);
+    this.status = status;
   }
 }
 
-const PROGRAMS = [
-  [
-    /plot|chart|graph|sine/i,
-    "import math\nxs = [i / 10 for i in range(63)]\nys = [math.sin(x) for x in xs]\nfor x, y in zip(xs[::8], ys[::8]):\n    print(f\"{x:4.1f} {'#' * int((y + 1) * 20)}\")",
-  ],
-  [
-    /prime/i,
-    "primes = [n for n in range(2, 100) if all(n % d for d in range(2, int(n ** 0.5) + 1))]\nprint(primes)",
-  ],
-  [/fib/i, "a, b = 0, 1\nfor _ in range(15):\n    print(a, end=' ')\n    a, b = b, a + b\nprint()"],
-];
-const GENERIC =
-  'import os, datetime\nos.makedirs("/data", exist_ok=True)\nwith open("/data/hello.txt", "w") as f:\n    f.write(f"hello from {datetime.date.today()}\\n")\nprint(open("/data/hello.txt").read())';
+const isCount = (v) => Number.isInteger(v) && v >= 0;
+const isCall = (v) => v !== null && typeof v === "object" && typeof v.name === "string";
+// Unknown keys are refused rather than ignored: a typo would otherwise quietly run the demo.
+const DIRECTIVE_KEYS = {
+  reply: (v) => typeof v === "string",
+  tokens: isCount,
+  tool_call: (v) => (Array.isArray(v) ? v.every(isCall) : isCall(v)),
+  first_token_delay_ms: isCount,
+  chunk_delay_ms: isCount,
+  fail: (v) => Number.isInteger(v) && v >= 400 && v <= 599,
+  fail_after_tokens: isCount,
+  cut_after_tokens: isCount,
+  stall_after_tokens: isCount,
+  malformed_after_tokens: isCount,
+  omit_usage: (v) => typeof v === "boolean",
+};
 
-function demoCode(prompt) {
-  return PROGRAMS.find(([pattern]) => pattern.test(prompt))?.[1] ?? GENERIC;
+/**
+ * The directive on a line starting `@scripted ` in `text`, or null when there is none.
+ * @param {string} text
+ * @returns {Directive | null}
+ */
+export function parseDirective(text) {
+  if (!text.includes("@scripted")) return null;
+  const line = text
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l.startsWith("@scripted ") || l === "@scripted");
+  if (line === undefined) return null;
+  const json = line.slice("@scripted".length).trim();
+  let value;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new RequestError(400, `@scripted directive is not JSON: ${json.slice(0, 200)}`);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new RequestError(400, "@scripted directive must be a JSON object");
+  for (const [key, v] of Object.entries(value)) {
+    const valid = DIRECTIVE_KEYS[key];
+    if (!valid) throw new RequestError(400, `@scripted: unknown key "${key}"`);
+    if (!valid(v)) throw new RequestError(400, `@scripted: invalid value for "${key}"`);
+  }
+  return value;
 }
 
 /**
- * @param {{ lastRole: "user" | "tool", userText: string, toolOutput: string, hasTools: boolean, maxTokens: number }} turn
+ * Splits text into one-token pieces. gpt-tokenizer's decode shares one streaming TextDecoder:
+ * a token that ends mid-character decodes to "" and its bytes come out with the next token, so
+ * tokens are decoded strictly in order, all of them, and an empty result joins the next piece.
+ * @param {string} text
+ * @returns {{ text: string, tokens: number }[]}
+ */
+export function tokenPieces(text) {
+  const pieces = [];
+  let pending = 0;
+  for (const token of encode(text, PLAIN)) {
+    pending += 1;
+    const part = decode([token]);
+    if (part === "") continue;
+    pieces.push({ text: part, tokens: pending });
+    pending = 0;
+  }
+  const last = pieces.at(-1);
+  if (pending && last) last.tokens += pending;
+  return pieces;
+}
+
+// Whole ASCII words, so each filler token is a piece of its own: `tokens: N` streams N pieces.
+const FILLER = tokenPieces(
+  "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. ",
+).map((p) => p.text);
+
+/** @param {number} n */
+function fillerPieces(n) {
+  return Array.from({ length: n }, (_, i) => ({
+    text: FILLER[i % FILLER.length] ?? "",
+    tokens: 1,
+  }));
+}
+
+/** @param {ToolCall} call */
+function argumentsText(call) {
+  // A string is sent as is, so a test can hand the client arguments that are not JSON.
+  const text =
+    typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments ?? {});
+  // A call needs at least one fragment: its id and name ride on the first.
+  return text || "{}";
+}
+
+/**
+ * What to say for this turn: the final message's directive, else the demo.
+ * @param {Turn} turn
+ * @returns {Scene}
  */
 export function plan(turn) {
-  const directive = turn.lastRole === "user" ? parseDirective(turn.userText) : null;
-  const d = directive ?? {};
-  let reply;
-  let toolCalls = [];
+  const directive =
+    parseDirective(turn.userText) ??
+    (turn.toolOutput !== null ? parseDirective(turn.toolOutput) : null);
+  /** @type {{ text: string, tokens: number }[]} */
+  let text;
+  /** @type {ToolCall[]} */
+  let calls;
   if (directive) {
-    reply =
-      typeof d.reply === "string"
-        ? d.reply
-        : Number.isInteger(d.tokens)
-          ? fillerText(d.tokens)
-          : "";
-    if (d.tool_call) toolCalls = Array.isArray(d.tool_call) ? d.tool_call : [d.tool_call];
-  } else if (turn.lastRole === "tool") {
-    const first = turn.toolOutput.split("\n").find((l) => l.trim()) ?? "(no output)";
-    reply = `The program ran. Its output starts with: ${first.trim()}`;
-  } else if (turn.hasTools) {
-    reply = "Here is a Python program for that; run it to see the result.";
-    toolCalls = [{ name: "run_python", arguments: { code: demoCode(turn.userText) } }];
+    text =
+      directive.reply !== undefined
+        ? tokenPieces(directive.reply)
+        : fillerPieces(directive.tokens ?? 0);
+    const wanted = directive.tool_call ?? [];
+    calls = Array.isArray(wanted) ? wanted : [wanted];
   } else {
-    reply = "This is the scripted demo model. Connect a provider key for real answers.";
+    const demo = demoTurn(turn);
+    text = tokenPieces(demo.reply);
+    calls = demo.calls;
   }
+  // A model never calls a tool it was not offered.
+  if (!turn.toolNames.length) calls = [];
 
   /** @type {Piece[]} */
-  const pieces = tokenPieces(reply).map((text) => ({ kind: "text", text }));
-  toolCalls.forEach((call, index) => {
-    const id = `call_scripted_${index}_${Math.random().toString(36).slice(2, 10)}`;
-    const fragments = tokenPieces(JSON.stringify(call.arguments ?? {}));
-    fragments.forEach((args, i) => {
-      pieces.push({ kind: "tool", index, id, name: call.name, args, first: i === 0 });
+  const all = text.map((p) => ({ kind: "text", ...p }));
+  calls.forEach((call, index) => {
+    tokenPieces(argumentsText(call)).forEach((p, i) => {
+      all.push({ kind: "tool", call: index, first: i === 0, ...p });
     });
   });
-  const truncated = pieces.length > turn.maxTokens;
+
+  const pieces = [];
+  let completionTokens = 0;
+  for (const piece of all) {
+    if (completionTokens + piece.tokens > turn.maxTokens) break;
+    pieces.push(piece);
+    completionTokens += piece.tokens;
+  }
+  const truncated = pieces.length < all.length;
   return {
-    pieces: truncated ? pieces.slice(0, turn.maxTokens) : pieces,
-    finish: truncated ? "length" : toolCalls.length ? "tool_calls" : "stop",
-    directive: d,
+    pieces,
+    callNames: calls.map((c) => c.name),
+    finish: truncated ? "length" : calls.length ? "tool_calls" : "stop",
+    completionTokens,
+    directive: directive ?? {},
   };
 }
 
-function fillerText(tokens) {
-  const out = [];
-  const filler = encode(FILLER);
-  while (out.length < tokens) out.push(filler[out.length % filler.length]);
-  return decode(out);
-}
-
-/** Prompt tokens: the messages' text plus a little framing per message. */
-export function promptTokens(texts) {
-  return texts.reduce((n, t) => n + 4 + countTokens(t), 3);
+/**
+ * Prompt tokens, counted the way the gateway estimates them (src/gateway/estimate.ts): 3, plus
+ * 4 and the text per message, plus each earlier tool call's arguments and 8, plus the tools.
+ * @param {string[]} texts
+ * @param {string[]} callArguments
+ * @param {unknown} tools
+ */
+export function promptTokens(texts, callArguments, tools) {
+  let total = 3;
+  for (const text of texts) total += 4 + countTokens(text, PLAIN);
+  for (const args of callArguments) total += 8 + countTokens(args, PLAIN);
+  if (Array.isArray(tools) && tools.length) total += countTokens(JSON.stringify(tools), PLAIN);
+  return total;
 }

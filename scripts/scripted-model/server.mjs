@@ -1,14 +1,25 @@
 // The scripted model server: OpenAI-compatible (/v1/chat/completions, /v1/models) and
 // Anthropic-compatible (/v1/messages), deterministic and able to fail on cue. Used by the tests,
 // the benchmark, and `npm run dev` when no provider key is set.
-// Run directly: node scripts/scripted-model/server.mjs --port 9999
+// Run directly: node scripts/scripted-model/server.mjs [--port 9999] [--host 127.0.0.1]
 import { createServer } from "node:http";
-import { anthropicError, anthropicMessage, anthropicStream, anthropicTurn } from "./anthropic.mjs";
+import { pathToFileURL } from "node:url";
+import {
+  anthropicError,
+  anthropicMessage,
+  anthropicPromptTokens,
+  anthropicStream,
+  anthropicTurn,
+} from "./anthropic.mjs";
 import { openAICompletion, openAIError, openAIStream, openAITurn } from "./openai.mjs";
-import { plan } from "./scenario.mjs";
+import { plan, RequestError } from "./scenario.mjs";
+
+/** @typedef {{ path: string, headers: import("node:http").IncomingHttpHeaders, body: unknown }} RecordedRequest */
 
 const MODELS = ["scripted-demo"];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A long `npm run dev` session must not keep every conversation it ever saw.
+const MAX_RECORDED = 1000;
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 const PROTOCOLS = {
   "/v1/chat/completions": {
@@ -25,114 +36,213 @@ const PROTOCOLS = {
   },
 };
 
-function readJson(req) {
+/** Waits `ms`, or less if the response closes first (the client left, or stop()). */
+function pause(res, ms) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve(undefined);
+    };
+    const timer = setTimeout(done, ms);
+    res.once("close", done);
+  });
+}
+
+function drained(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve(undefined);
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+/** Flushes what was written, then closes the socket mid-body: no terminator, no last chunk. */
+function cut(res) {
+  // Writes are ordered, so this callback runs once the earlier frames reached the socket.
+  res.write("", () => res.socket?.destroy());
+}
+
+function readBody(req) {
   return new Promise((resolve, reject) => {
-    let raw = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk) => (raw += chunk));
-    req.on("end", () => {
-      try {
-        resolve(raw ? JSON.parse(raw) : {});
-      } catch (error) {
-        reject(error);
-      }
+    const chunks = [];
+    let size = 0;
+    req.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) req.destroy(new Error("request body too large"));
+      else chunks.push(chunk);
     });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
 }
 
-function sendJson(res, status, value) {
-  res.writeHead(status, { "content-type": "application/json" });
+function sendJson(res, status, value, headers = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(value));
 }
 
 /** Streams the frames with the directive's pacing, and its failure if it asks for one. */
-async function stream(req, res, frames, pieceCount, d) {
+async function stream(res, frames, directive, headers) {
   res.writeHead(200, {
-    "content-type": "text/event-stream",
+    "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
     connection: "keep-alive",
+    ...headers,
   });
-  let gone = false;
-  req.on("close", () => (gone = true));
-  for (const frame of frames.head) res.write(frame);
-  if (d.first_token_delay_ms) await sleep(d.first_token_delay_ms);
-  for (let i = 0; i < pieceCount; i++) {
-    if (gone) return;
+  res.write(frames.head);
+  const d = directive;
+  if (d.first_token_delay_ms) await pause(res, d.first_token_delay_ms);
+  const count = frames.pieces.length;
+  // Pieces are due at fixed offsets from the first, so timer lateness does not add up.
+  const first = performance.now();
+  // Position i is "after i pieces"; a failure at position `count` hits before the finish.
+  for (let i = 0; i <= count; i++) {
+    if (res.destroyed) return;
     if (i === d.fail_after_tokens) return res.end(frames.error);
-    if (i === d.malformed_after_tokens) return res.end("data: {this is not json\n\n");
-    // Flush what was written, then drop the connection without a terminator.
-    if (i === d.cut_after_tokens) return res.write("", () => res.socket?.destroy());
-    if (i === d.stall_after_tokens) return; // keep the connection open, say nothing more
-    if (i > 0 && d.chunk_delay_ms) await sleep(d.chunk_delay_ms);
-    res.write(frames.pieces[i]);
+    if (i === d.malformed_after_tokens) return res.end(frames.malformed);
+    if (i === d.cut_after_tokens) return cut(res);
+    if (i === d.stall_after_tokens) return; // nothing more, connection left open
+    if (i === count) break;
+    const wait = d.chunk_delay_ms ? first + i * d.chunk_delay_ms - performance.now() : 0;
+    if (wait >= 1) await pause(res, wait);
+    if (res.destroyed) return;
+    if (!res.write(frames.pieces[i])) await drained(res);
   }
-  if (!gone) res.end(frames.tail.join(""));
+  if (!res.destroyed) res.end(frames.tail);
 }
 
-async function handle(req, res, requests) {
+/** stream:false with a mid-answer failure: the closest a single JSON answer can come. */
+function failWhole(res, protocol, scene, d, headers) {
+  const at = (n) => n !== undefined && n <= scene.pieces.length;
+  if (at(d.fail_after_tokens)) {
+    sendJson(res, 500, protocol.error(500, "The scripted model failed."), headers);
+    return true;
+  }
+  if (at(d.malformed_after_tokens)) {
+    res.writeHead(200, { "content-type": "application/json", ...headers });
+    res.end('{"id": "scripted", "choices": [ not json');
+    return true;
+  }
+  if (at(d.cut_after_tokens)) {
+    res.socket?.destroy();
+    return true;
+  }
+  return at(d.stall_after_tokens);
+}
+
+async function handle(req, res, requests, seq) {
   const url = new URL(req.url ?? "/", "http://localhost");
+  const raw = await readBody(req);
+  let body = null;
+  try {
+    body = raw ? JSON.parse(raw) : null;
+  } catch {
+    body = raw;
+  }
+  if (requests.length >= MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED + 1);
+  requests.push({ path: url.pathname, headers: req.headers, body });
+  const headers = { "x-request-id": `req_scripted${seq}`, "request-id": `req_scripted${seq}` };
+
   if (req.method === "GET" && url.pathname === "/v1/models") {
-    return sendJson(res, 200, {
-      object: "list",
-      data: MODELS.map((id) => ({ id, object: "model", created: 0, owned_by: "scripted" })),
-    });
+    const data = MODELS.map((id) => ({ id, object: "model", created: 0, owned_by: "scripted" }));
+    return sendJson(res, 200, { object: "list", data }, headers);
+  }
+  if (req.method === "GET" && url.pathname.startsWith("/v1/models/")) {
+    const id = decodeURIComponent(url.pathname.slice("/v1/models/".length));
+    return sendJson(res, 200, { id, object: "model", created: 0, owned_by: "scripted" }, headers);
+  }
+  if (req.method === "POST" && url.pathname === "/v1/messages/count_tokens") {
+    const counted = body && typeof body === "object" ? anthropicPromptTokens(body) : 0;
+    return sendJson(res, 200, { input_tokens: counted }, headers);
   }
   const protocol = PROTOCOLS[url.pathname];
   if (req.method !== "POST" || !protocol)
-    return sendJson(res, 404, { error: { message: "not found" } });
-  let body;
+    return sendJson(res, 404, openAIError(404, `no route for ${req.method} ${url.pathname}`));
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    return sendJson(res, 400, protocol.error(400, "the body must be a JSON object"), headers);
+
+  let scene;
+  let prompt;
   try {
-    body = await readJson(req);
-  } catch {
-    return sendJson(res, 400, protocol.error(400, "malformed JSON"));
+    const asked = protocol.turn(body);
+    prompt = asked.prompt;
+    scene = plan(asked.turn);
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error;
+    return sendJson(res, error.status, protocol.error(error.status, error.message), headers);
   }
-  requests.push({ path: url.pathname, headers: req.headers, body });
-  const { turn, prompt } = protocol.turn(body);
-  const scene = plan(turn);
   const d = scene.directive;
-  if (Number.isInteger(d.fail))
-    return sendJson(res, d.fail, protocol.error(d.fail, `scripted failure ${d.fail}`));
-  if (body.stream)
-    return stream(req, res, protocol.stream(body, scene, prompt), scene.pieces.length, d);
-  if (d.first_token_delay_ms) await sleep(d.first_token_delay_ms);
-  return sendJson(res, 200, protocol.whole(body, scene, prompt));
+  if (d.fail !== undefined)
+    return sendJson(res, d.fail, protocol.error(d.fail, `Scripted failure (${d.fail}).`), headers);
+  if (body.stream === true)
+    return stream(res, protocol.stream(body, scene, prompt, seq), d, headers);
+  if (d.first_token_delay_ms) await pause(res, d.first_token_delay_ms);
+  if (res.destroyed || failWhole(res, protocol, scene, d, headers)) return;
+  if (d.chunk_delay_ms) await pause(res, d.chunk_delay_ms * Math.max(0, scene.pieces.length - 1));
+  if (!res.destroyed) sendJson(res, 200, protocol.whole(body, scene, prompt, seq), headers);
 }
 
-/** @param {{ port?: number, host?: string }} [options] */
+/**
+ * Starts the server; `port: 0` picks a free port.
+ * @param {{ port?: number, host?: string }} [options]
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, requests: RecordedRequest[] }>}
+ */
 export async function startScriptedModel({ port = 0, host = "127.0.0.1" } = {}) {
-  /** @type {{ path: string, headers: import("node:http").IncomingHttpHeaders, body: any }[]} */
+  /** @type {RecordedRequest[]} */
   const requests = [];
   const sockets = new Set();
+  let seq = 0;
   const server = createServer((req, res) => {
-    handle(req, res, requests).catch((error) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: String(error) } });
+    seq += 1;
+    handle(req, res, requests, seq).catch((error) => {
+      if (!res.headersSent) sendJson(res, 500, openAIError(500, String(error)));
       else res.destroy();
     });
   });
   server.on("connection", (socket) => {
+    // One small frame per token: Nagle would hold them back and distort time-to-first-token.
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise((resolve) => server.listen(port, host, resolve));
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(undefined));
+  });
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  /** @type {Promise<void> | undefined} */
+  let stopping;
   return {
-    url: `http://${host}:${actualPort}`,
+    url: `http://${urlHost}:${actualPort}`,
     port: actualPort,
     requests,
-    stop: () =>
-      new Promise((resolve) => {
+    stop() {
+      stopping ??= new Promise((resolve) => {
+        server.close(() => resolve());
+        // Stalled streams and idle keep-alive connections would otherwise hold close() open.
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve(undefined));
-      }),
+      });
+      return stopping;
+    },
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const flag = process.argv.indexOf("--port");
-  const model = await startScriptedModel({ port: flag > 0 ? Number(process.argv[flag + 1]) : 0 });
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const option = (name) => {
+    const at = process.argv.indexOf(name);
+    return at > 0 ? process.argv[at + 1] : undefined;
+  };
+  const model = await startScriptedModel({
+    port: Number(option("--port") ?? 0),
+    host: option("--host") ?? "127.0.0.1",
+  });
   console.log(`scripted model listening on ${model.url}`);
   const stop = () => model.stop().then(() => process.exit(0));
   process.on("SIGINT", stop);

@@ -44,9 +44,11 @@ export class AccountAgent extends DurableObject<Env> {
     }
     let admitted = true;
     try {
+      const id = crypto.randomUUID();
       const db = connect(this.env.HYPERDRIVE);
       const reservation = await reserveTokens(
         db,
+        id,
         job.accountId,
         limits.dailyTokens,
         job.reserve,
@@ -65,7 +67,7 @@ export class AccountAgent extends DurableObject<Env> {
         );
       }
       const record: ReservationRecord = {
-        id: crypto.randomUUID(),
+        id,
         accountId: job.accountId,
         windowStart: reservation.windowStart.getTime(),
         reserved: job.reserve,

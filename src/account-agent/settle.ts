@@ -145,6 +145,9 @@ export async function settle(
       update accounts set last_active_at = now()
       where id = (select account_id from logged) and last_active_at < now() - interval '1 minute'
     ),
+    closed as (
+      delete from open_reservations where id = ${reservation.id}
+    ),
     bucket as (
       update quota_buckets
       set used_tokens = greatest(0, used_tokens + ${outcome.debited - reservation.reserved}),

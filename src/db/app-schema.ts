@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   timestamp,
@@ -162,14 +163,48 @@ export const agentToolCalls = pgTable(
   ],
 );
 
+// A reservation taken but not yet settled, written by the reserving statement and removed by the
+// settling one: the scheduled sweep finds streams that never settled here.
+export const openReservations = pgTable(
+  "open_reservations",
+  {
+    id: uuid("id").primaryKey(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    reservedTokens: integer("reserved_tokens").notNull(),
+    createdAt,
+  },
+  (t) => [index("open_reservations_created_idx").on(t.createdAt)],
+);
+
 export const USAGE_STATUSES = [
   "ok",
   "aborted",
   "upstream_error",
   "timeout",
   "settled_by_alarm",
+  "settled_by_sweep",
 ] as const;
 export type UsageStatus = (typeof USAGE_STATUSES)[number];
+
+export const adminAudit = pgTable(
+  "admin_audit",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    // The admin's Better Auth user id and email at the time (users can be deleted later).
+    actorUserId: text("actor_user_id").notNull(),
+    actorEmail: text("actor_email").notNull(),
+    action: text("action").notNull(),
+    targetAccountId: uuid("target_account_id"),
+    targetId: text("target_id").notNull(),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    createdAt,
+  },
+  (t) => [index("admin_audit_created_idx").on(t.createdAt)],
+);
 
 export const usageLog = pgTable(
   "usage_log",

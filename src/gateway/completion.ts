@@ -2,6 +2,7 @@
 // objects as they arrive (tool-call ids minted here, so they are unique and are the ids the
 // database and the browser use), and the whole chat.completion for non-streaming callers.
 import { countTokens } from "gpt-tokenizer";
+import { AS_TEXT } from "./estimate";
 import type { FinishReason, UpstreamEvent } from "./events";
 
 export interface Usage {
@@ -124,7 +125,8 @@ export class CompletionBuilder {
     const prompt = this.upstreamUsage?.promptTokens ?? promptEstimate;
     const completion =
       this.upstreamUsage?.completionTokens ??
-      countTokens(this.content) + this.toolCalls.reduce((n, c) => n + countTokens(c.arguments), 0);
+      countTokens(this.content, AS_TEXT) +
+        this.toolCalls.reduce((n, c) => n + countTokens(c.arguments, AS_TEXT), 0);
     return {
       prompt_tokens: prompt,
       completion_tokens: completion,

@@ -16,10 +16,11 @@ const agentFor = (accountId: string) =>
 
 /** What the agent holds after reserving, as if its instance was then evicted mid-stream. */
 async function orphanedReservation(accountId: string, reserved: number, piecesSeen: number) {
-  const reservation = await withDb((db) => reserveTokens(db, accountId, 1_000_000, reserved));
+  const id = crypto.randomUUID();
+  const reservation = await withDb((db) => reserveTokens(db, id, accountId, 1_000_000, reserved));
   if (!reservation.ok) throw new Error("could not reserve");
   const record: ReservationRecord = {
-    id: crypto.randomUUID(),
+    id,
     accountId,
     windowStart: reservation.windowStart.getTime(),
     reserved,

@@ -280,3 +280,20 @@ describe("POST /api/inference", () => {
     expect((await usageRows(accountId))[0]?.provider).toBe("openrouter");
   });
 });
+
+describe("user text that looks like a special token", () => {
+  it("is counted as text, not refused", async () => {
+    const { browser } = await account();
+    const res = await chat(browser, {
+      max_tokens: 20,
+      messages: [
+        { role: "user", content: scripted("what is <|endoftext|>?", { reply: "a marker" }) },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(
+      (await res.json<{ choices: { message: { content: string } }[] }>()).choices[0]?.message
+        .content,
+    ).toBe("a marker");
+  });
+});
