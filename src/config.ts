@@ -55,6 +55,8 @@ const schema = z.object({
   ELECTRIC_URL: optional,
   ELECTRIC_SECRET: optional,
   ELECTRIC_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  ELECTRIC_ACCESS_CLIENT_ID: optional,
+  ELECTRIC_ACCESS_CLIENT_SECRET: optional,
 });
 
 export interface OAuthClient {
@@ -85,7 +87,13 @@ export interface AppConfig {
   models: ModelEntry[];
   upstreamTimeoutMs: number;
   /** Electric, reached only through the Worker; absent means live sync is unavailable. */
-  electric?: { url: string; secret?: string; timeoutMs: number };
+  electric?: {
+    url: string;
+    secret?: string;
+    timeoutMs: number;
+    /** Cloudflare Access service token, when Electric sits behind Access (terraform/). */
+    access?: { clientId: string; clientSecret: string };
+  };
 }
 
 function client(id?: string, secret?: string): OAuthClient | undefined {
@@ -147,7 +155,18 @@ function parse(env: Env): AppConfig {
     models,
     upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
     electric: v.ELECTRIC_URL
-      ? { url: v.ELECTRIC_URL, secret: v.ELECTRIC_SECRET, timeoutMs: v.ELECTRIC_TIMEOUT_MS }
+      ? {
+          url: v.ELECTRIC_URL,
+          secret: v.ELECTRIC_SECRET,
+          timeoutMs: v.ELECTRIC_TIMEOUT_MS,
+          access:
+            v.ELECTRIC_ACCESS_CLIENT_ID && v.ELECTRIC_ACCESS_CLIENT_SECRET
+              ? {
+                  clientId: v.ELECTRIC_ACCESS_CLIENT_ID,
+                  clientSecret: v.ELECTRIC_ACCESS_CLIENT_SECRET,
+                }
+              : undefined,
+        }
       : undefined,
   };
 }

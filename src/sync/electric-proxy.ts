@@ -16,6 +16,7 @@ export interface ElectricTarget {
   url: string;
   secret?: string;
   timeoutMs: number;
+  access?: { clientId: string; clientSecret: string };
 }
 
 export function upstreamUrl(target: ElectricTarget, client: URL, shape: Record<string, string>) {
@@ -61,6 +62,10 @@ export async function proxyShape(
   const headers = new Headers();
   const ifNoneMatch = request.headers.get("if-none-match");
   if (ifNoneMatch) headers.set("if-none-match", ifNoneMatch);
+  if (target.access) {
+    headers.set("cf-access-client-id", target.access.clientId);
+    headers.set("cf-access-client-secret", target.access.clientSecret);
+  }
 
   const timeout = AbortSignal.timeout(target.timeoutMs + (live ? LIVE_GRACE_MS : 0));
   const signal = AbortSignal.any([timeout, request.signal]);

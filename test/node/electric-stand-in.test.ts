@@ -527,6 +527,7 @@ describe("Electric stand-in: test controls and lifecycle", () => {
           where: WHERE,
           "params[1]": account,
         },
+        accessClientId: null,
         receivedAt: expect.any(Number),
       },
     ]);

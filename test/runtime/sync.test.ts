@@ -14,7 +14,9 @@ import { account } from "./inference-helpers";
 
 const standIn = inject("electricUrl");
 
-async function recordedRequests(): Promise<{ query: Record<string, string> }[]> {
+async function recordedRequests(): Promise<
+  { query: Record<string, string>; accessClientId: string | null }[]
+> {
   return (await fetch(`${standIn}/__stand-in/requests`)).json();
 }
 
@@ -240,6 +242,25 @@ describe("when the sync service is missing or failing", () => {
     expect(await res.json()).toMatchObject({ error: { code: "sync_unavailable" } });
     const { res: config } = await callWith({ ELECTRIC_URL: "" }, browser, "/api/config");
     expect(await config.json()).toMatchObject({ sync: "unavailable" });
+  });
+
+  it("presents the Cloudflare Access service token when one is configured", async () => {
+    const { browser, accountId } = await account();
+    const { res } = await callWith(
+      {
+        ELECTRIC_ACCESS_CLIENT_ID: "access-id.access",
+        ELECTRIC_ACCESS_CLIENT_SECRET: "access-secret",
+      },
+      browser,
+      "/api/sync/quota_buckets?offset=-1",
+    );
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).not.toContain("access-secret");
+    const upstream = (await recordedRequests())
+      .filter((r) => r.query["params[1]"] === accountId)
+      .at(-1);
+    expect(upstream?.accessClientId).toBe("access-id.access");
   });
 
   it("answers 502 JSON when the upstream is down", async () => {
