@@ -55,6 +55,9 @@ const schema = z.object({
   ELECTRIC_URL: optional,
   ELECTRIC_SECRET: optional,
   ELECTRIC_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  ANON_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  USAGE_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  RESERVATION_STALE_MINUTES: z.coerce.number().int().positive().default(30),
   ELECTRIC_ACCESS_CLIENT_ID: optional,
   ELECTRIC_ACCESS_CLIENT_SECRET: optional,
 });
@@ -86,6 +89,7 @@ export interface AppConfig {
   /** Models the configured providers can serve, each with the lowest tier allowed to use it. */
   models: ModelEntry[];
   upstreamTimeoutMs: number;
+  retention: { anonDays: number; usageDays: number; staleReservationMinutes: number };
   /** Electric, reached only through the Worker; absent means live sync is unavailable. */
   electric?: {
     url: string;
@@ -154,6 +158,11 @@ function parse(env: Env): AppConfig {
     providers,
     models,
     upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
+    retention: {
+      anonDays: v.ANON_RETENTION_DAYS,
+      usageDays: v.USAGE_RETENTION_DAYS,
+      staleReservationMinutes: v.RESERVATION_STALE_MINUTES,
+    },
     electric: v.ELECTRIC_URL
       ? {
           url: v.ELECTRIC_URL,

@@ -1,6 +1,8 @@
-// Worker entry: the Hono app for fetch, and the Durable Object class wrangler.toml binds.
+// Worker entry: the Hono app for fetch, the Cron Trigger's jobs, and the Durable Object class
+// wrangler.toml binds.
 import { buildApp } from "./app";
 import type { Env } from "./env";
+import { runScheduledJobs } from "./maintenance/scheduled";
 
 export { AccountAgent } from "./account-agent";
 
@@ -8,4 +10,7 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduledJobs(env, controller.cron));
+  },
 } satisfies ExportedHandler<Env>;

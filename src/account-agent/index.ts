@@ -7,11 +7,13 @@ import { loadConfig } from "../config";
 import { connect, disconnect } from "../db/client";
 import type { Env } from "../env";
 import { AppError, errorJson } from "../errors";
+import { accountHash } from "../lib/account-hash";
 import { reserveTokens } from "../quota/reserve";
 import { Admission } from "./admission";
 import { InferenceRun, type RunHost } from "./inference-run";
 import type { InferenceJob } from "./job";
 import { type ReservationRecord, type Settlement, settle } from "./settle";
+import type { SweepRequest } from "./sweep";
 
 const PREFIX = "reservation:";
 /** How often the alarm looks at open reservations while streams are running. */
@@ -27,8 +29,10 @@ export class AccountAgent extends DurableObject<Env> {
   private alarmArmed = false;
 
   async fetch(request: Request): Promise<Response> {
-    const job = await request.json<InferenceJob>();
-    return this.infer(job);
+    const { pathname } = new URL(request.url);
+    if (pathname === "/sweep")
+      return Response.json(await this.sweep(await request.json<SweepRequest>()));
+    return this.infer(await request.json<InferenceJob>());
   }
 
   private async infer(job: InferenceJob): Promise<Response> {
@@ -126,41 +130,84 @@ export class AccountAgent extends DurableObject<Env> {
   async alarm(): Promise<void> {
     const stored = await this.ctx.storage.list<Stored>({ prefix: PREFIX });
     let running = false;
-    for (const [key, record] of stored) {
-      if (this.live.has(record.id)) {
-        running = true;
-        continue;
-      }
-      const outcome = record.outcome ?? orphanOutcome(record);
-      const db = connect(this.env.HYPERDRIVE);
-      try {
-        await settle(db, record, outcome);
-      } finally {
-        void disconnect(db);
-      }
-      await this.ctx.storage.delete(key);
-      console.log(
-        JSON.stringify({
-          msg: "alarm settlement",
-          reservation: record.id,
-          request_id: record.requestId,
-          status: outcome.status,
-          tokens_estimated: record.reserved,
-          tokens_debited: outcome.debited,
-        }),
-      );
+    for (const record of stored.values()) {
+      if (this.live.has(record.id)) running = true;
+      else
+        await this.settleOrphan(
+          record,
+          record.outcome ?? orphanOutcome(record, "settled_by_alarm"),
+        );
     }
     if (running) await this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS);
     this.alarmArmed = running;
   }
+
+  /**
+   * The scheduled sweep's backstop for reservations Postgres still shows open: settle what this
+   * object recorded; one it never recorded (it died between reserving and recording) is refunded.
+   */
+  private async sweep(request: SweepRequest): Promise<{ settled: number }> {
+    let settled = 0;
+    for (const open of request.reservations) {
+      if (this.live.has(open.id)) continue;
+      const record = await this.ctx.storage.get<Stored>(PREFIX + open.id);
+      if (record) {
+        await this.settleOrphan(
+          record,
+          record.outcome ?? orphanOutcome(record, "settled_by_sweep"),
+        );
+      } else {
+        const unrecorded: ReservationRecord = {
+          id: open.id,
+          accountId: request.accountId,
+          windowStart: new Date(open.windowStart).getTime(),
+          reserved: open.reserved,
+          promptEstimate: 0,
+          model: "unknown",
+          provider: "unknown",
+          requestId: "sweep",
+          sessionId: open.id,
+          startedAt: new Date(open.windowStart).getTime(),
+          piecesSeen: 0,
+        };
+        await this.settleOrphan(unrecorded, orphanOutcome(unrecorded, "settled_by_sweep"));
+      }
+      settled += 1;
+    }
+    return { settled };
+  }
+
+  private async settleOrphan(record: ReservationRecord, outcome: Settlement) {
+    const db = connect(this.env.HYPERDRIVE);
+    try {
+      await settle(db, record, outcome);
+    } finally {
+      void disconnect(db);
+    }
+    await this.ctx.storage.delete(PREFIX + record.id);
+    console.log(
+      JSON.stringify({
+        msg: outcome.status === "settled_by_alarm" ? "alarm settlement" : "sweep settlement",
+        request_id: record.requestId,
+        account: await accountHash(record.accountId),
+        reservation: record.id,
+        status: outcome.status,
+        tokens_estimated: record.reserved,
+        tokens_debited: outcome.debited,
+      }),
+    );
+  }
 }
 
 /** An evicted stream's settlement: what it was seen to produce (about a token a piece). */
-function orphanOutcome(record: ReservationRecord): Settlement {
+function orphanOutcome(
+  record: ReservationRecord,
+  status: "settled_by_alarm" | "settled_by_sweep",
+): Settlement {
   const produced = record.piecesSeen > 0;
   const prompt = produced ? record.promptEstimate : 0;
   return {
-    status: "settled_by_alarm",
+    status,
     promptTokens: prompt,
     completionTokens: record.piecesSeen,
     debited: prompt + record.piecesSeen,

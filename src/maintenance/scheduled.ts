@@ -1,0 +1,39 @@
+// The scheduled handler: runs each job, logs one line per job (count, duration, or the error),
+// and lets one failing job not stop the others.
+import { loadConfig } from "../config";
+import { connect, disconnect } from "../db/client";
+import type { Env } from "../env";
+import { pruneUsageLog, removeIdleAnonymousAccounts, sweepStaleReservations } from "./jobs";
+
+export async function runScheduledJobs(env: Env, cron: string): Promise<void> {
+  const config = loadConfig(env);
+  const db = connect(env.HYPERDRIVE);
+  const jobs = {
+    settle_stale_reservations: () => sweepStaleReservations(db, env, config),
+    remove_idle_anonymous_accounts: () => removeIdleAnonymousAccounts(db, config),
+    prune_usage_log: () => pruneUsageLog(db, config),
+  };
+  try {
+    for (const [job, run] of Object.entries(jobs)) {
+      const started = Date.now();
+      try {
+        const count = await run();
+        console.log(
+          JSON.stringify({ msg: "scheduled", cron, job, count, duration_ms: Date.now() - started }),
+        );
+      } catch (error) {
+        console.error(
+          JSON.stringify({
+            msg: "scheduled",
+            cron,
+            job,
+            error: (error as Error).message,
+            duration_ms: Date.now() - started,
+          }),
+        );
+      }
+    }
+  } finally {
+    await disconnect(db);
+  }
+}

@@ -1,0 +1,185 @@
+// The Cron Trigger's jobs, run by invoking the scheduled handler: stale reservations settle,
+// anonymous accounts idle past retention go with every row they own, old usage rows are pruned;
+// each job is idempotent and writes one log line.
+import {
+  createExecutionContext,
+  createScheduledController,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { count, eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import type { ReservationRecord } from "../../src/account-agent/settle";
+import {
+  accounts,
+  agentMessages,
+  openReservations,
+  quotaBuckets,
+  session,
+  usageLog,
+  user,
+  virtualKeys,
+} from "../../src/db/schema";
+import worker from "../../src/index";
+import { reserveTokens } from "../../src/quota/reserve";
+import { Browser } from "./browser";
+import { captureLogs, withDb } from "./helpers";
+import { account, usageRows, usedTokens } from "./inference-helpers";
+import { seedHistory } from "./seed";
+
+async function runCron() {
+  const ctx = createExecutionContext();
+  const { lines } = await captureLogs(async () => {
+    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+  });
+  return lines
+    .filter((l) => l.includes('"msg":"scheduled"'))
+    .map((l) => JSON.parse(l) as { job: string; count: number });
+}
+
+async function reserve(accountId: string, tokens: number) {
+  const id = crypto.randomUUID();
+  const r = await withDb((db) => reserveTokens(db, id, accountId, 1_000_000, tokens));
+  if (!r.ok) throw new Error("reserve failed");
+  return { id, windowStart: r.windowStart };
+}
+
+const backdate = (id: string, minutes: number) =>
+  withDb((db) =>
+    db
+      .update(openReservations)
+      .set({ createdAt: sql`now() - make_interval(mins => ${minutes})` })
+      .where(eq(openReservations.id, id)),
+  );
+
+describe("scheduled jobs", () => {
+  it("settle reservations open past the limit, recorded by the agent or not, and leave fresh ones", async () => {
+    const { accountId } = await account();
+    const recorded = await reserve(accountId, 300);
+    const record: ReservationRecord = {
+      id: recorded.id,
+      accountId,
+      windowStart: recorded.windowStart.getTime(),
+      reserved: 300,
+      promptEstimate: 20,
+      model: "gpt-5-mini",
+      provider: "openai",
+      requestId: "stale-request",
+      sessionId: crypto.randomUUID(),
+      startedAt: Date.now() - 3_600_000,
+      piecesSeen: 12,
+    };
+    const agent = env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(accountId));
+    await runInDurableObject(agent, (_, state) =>
+      state.storage.put(`reservation:${record.id}`, record),
+    );
+    const unrecorded = await reserve(accountId, 200);
+    const fresh = await reserve(accountId, 100);
+    await backdate(recorded.id, 60);
+    await backdate(unrecorded.id, 60);
+    expect(await usedTokens(accountId)).toBe(600);
+
+    const lines = await runCron();
+    expect(lines.find((l) => l.job === "settle_stale_reservations")?.count).toBeGreaterThanOrEqual(
+      2,
+    );
+    const rows = await usageRows(accountId);
+    expect(rows.find((r) => r.id === recorded.id)).toMatchObject({
+      status: "settled_by_sweep",
+      debitedTokens: 32,
+    });
+    expect(rows.find((r) => r.id === unrecorded.id)).toMatchObject({
+      status: "settled_by_sweep",
+      debitedTokens: 0,
+    });
+    // The fresh reservation may still belong to a running stream: untouched.
+    expect(rows.find((r) => r.id === fresh.id)).toBeUndefined();
+    expect(await usedTokens(accountId)).toBe(32 + 100);
+    const open = await withDb((db) =>
+      db.select().from(openReservations).where(eq(openReservations.accountId, accountId)),
+    );
+    expect(open.map((o) => o.id)).toEqual([fresh.id]);
+
+    await runCron();
+    expect(await usageRows(accountId)).toHaveLength(2);
+  });
+
+  it("remove anonymous accounts idle past retention with every row, and nothing else", async () => {
+    const idle = await account();
+    await withDb((db) => seedHistory(db, idle.accountId, 10));
+    await idle.browser.fetch("/api/keys", { method: "POST", json: { label: "old" } });
+    const recent = await account();
+    const linked = new Browser();
+    await linked.signInWithOidc(`retention-${crypto.randomUUID().slice(0, 8)}`);
+    const linkedMe = await linked.me();
+    await withDb((db) =>
+      db
+        .update(accounts)
+        .set({ lastActiveAt: sql`now() - interval '40 days'` })
+        .where(sql`${accounts.id} in (${idle.accountId}, ${linkedMe.account_id})`),
+    );
+
+    const lines = await runCron();
+    expect(
+      lines.find((l) => l.job === "remove_idle_anonymous_accounts")?.count,
+    ).toBeGreaterThanOrEqual(1);
+    await withDb(async (db) => {
+      const left = async (
+        table: typeof virtualKeys | typeof quotaBuckets | typeof agentMessages | typeof usageLog,
+      ) => {
+        const [row] = await db
+          .select({ n: count() })
+          .from(table)
+          .where(eq(table.accountId, idle.accountId));
+        return row?.n;
+      };
+      expect(await db.select().from(accounts).where(eq(accounts.id, idle.accountId))).toEqual([]);
+      expect(await db.select().from(user).where(eq(user.accountId, idle.accountId))).toEqual([]);
+      for (const table of [virtualKeys, quotaBuckets, agentMessages, usageLog])
+        expect(await left(table)).toBe(0);
+      expect(
+        await db.select().from(accounts).where(eq(accounts.id, recent.accountId)),
+      ).toHaveLength(1);
+      expect(
+        await db.select().from(accounts).where(eq(accounts.id, linkedMe.account_id)),
+      ).toHaveLength(1);
+    });
+    // The idle person's cookie no longer works; the recent one's still does.
+    expect((await idle.browser.fetch("/api/me")).status).toBe(401);
+    expect((await recent.browser.fetch("/api/me")).status).toBe(200);
+    const [sessions] = await withDb((db) =>
+      db
+        .select({ n: count() })
+        .from(session)
+        .where(eq(session.userId, linkedMe.user_id ?? "")),
+    );
+    expect(sessions?.n).toBeGreaterThan(0);
+  });
+
+  it("prune usage rows past retention and keep recent ones", async () => {
+    const { accountId } = await account("free");
+    await withDb(async (db) => {
+      await seedHistory(db, accountId, 5);
+      await seedHistory(db, accountId, 5);
+      const [oldest] = await db
+        .select()
+        .from(usageLog)
+        .where(eq(usageLog.accountId, accountId))
+        .limit(1);
+      await db
+        .update(usageLog)
+        .set({ createdAt: sql`now() - interval '120 days'` })
+        .where(eq(usageLog.id, oldest?.id ?? ""));
+    });
+    const lines = await runCron();
+    expect(lines.find((l) => l.job === "prune_usage_log")?.count).toBeGreaterThanOrEqual(1);
+    expect(await usageRows(accountId)).toHaveLength(1);
+    expect(lines.map((l) => l.job).sort()).toEqual([
+      "prune_usage_log",
+      "remove_idle_anonymous_accounts",
+      "settle_stale_reservations",
+    ]);
+  });
+});
