@@ -1,4 +1,5 @@
 // The Hono environment every route and middleware shares: bindings plus per-request variables.
+import type { AdminActor } from "./admin/access";
 import type { Principal } from "./auth/principal";
 import type { AppConfig } from "./config";
 import type { Database } from "./db/client";
@@ -17,5 +18,7 @@ export interface AppEnv {
     config: AppConfig;
     /** Set by authenticate() on routes that require a caller. */
     principal: Principal;
+    /** Set by requireAdmin on /api/admin routes. */
+    admin: AdminActor;
   };
 }

@@ -9,6 +9,8 @@ import { configure } from "./middleware/config";
 import { database } from "./middleware/database";
 import { requestLog } from "./middleware/request-log";
 import { validationHook } from "./middleware/validation";
+import { adminActions } from "./routes/admin/actions";
+import { adminReads } from "./routes/admin/reads";
 import { authRoutes } from "./routes/auth";
 import { health } from "./routes/health";
 import { apiInference, v1 } from "./routes/inference";
@@ -40,6 +42,8 @@ export function buildApp() {
   app.route("/api", sessions);
   app.route("/api", sync);
   app.route("/api", publicConfig);
+  app.route("/api/admin", adminReads);
+  app.route("/api/admin", adminActions);
   app.route("/v1", v1);
 
   app.notFound((c) =>

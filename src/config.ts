@@ -55,6 +55,15 @@ const schema = z.object({
   ELECTRIC_URL: optional,
   ELECTRIC_SECRET: optional,
   ELECTRIC_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  ADMIN_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   ANON_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   USAGE_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   RESERVATION_STALE_MINUTES: z.coerce.number().int().positive().default(30),
@@ -90,6 +99,8 @@ export interface AppConfig {
   models: ModelEntry[];
   upstreamTimeoutMs: number;
   retention: { anonDays: number; usageDays: number; staleReservationMinutes: number };
+  /** Emails allowed into /admin; empty means any signed-in person in development, nobody else. */
+  adminEmails: string[];
   /** Electric, reached only through the Worker; absent means live sync is unavailable. */
   electric?: {
     url: string;
@@ -158,6 +169,7 @@ function parse(env: Env): AppConfig {
     providers,
     models,
     upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
+    adminEmails: v.ADMIN_EMAILS,
     retention: {
       anonDays: v.ANON_RETENTION_DAYS,
       usageDays: v.USAGE_RETENTION_DAYS,

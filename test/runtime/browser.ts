@@ -6,6 +6,12 @@ import { ORIGIN } from "./helpers";
 export class Browser {
   readonly cookies = new Map<string, string>();
 
+  /** `send` reaches the Worker; a test can hand it other bindings (production settings…). */
+  constructor(
+    private readonly send: (request: Request) => Promise<Response> = (r) =>
+      exports.default.fetch(r),
+  ) {}
+
   async fetch(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (!headers.has("origin")) headers.set("origin", ORIGIN);
@@ -18,9 +24,7 @@ export class Browser {
       body = JSON.stringify(init.json);
     }
     const url = path.startsWith("http") ? path : `${ORIGIN}${path}`;
-    const res = await exports.default.fetch(
-      new Request(url, { ...init, headers, body, redirect: "manual" }),
-    );
+    const res = await this.send(new Request(url, { ...init, headers, body, redirect: "manual" }));
     this.remember(res);
     return res;
   }
@@ -40,7 +44,7 @@ export class Browser {
 
   /** A copy sharing nothing, for simulating a second tab or a replay. */
   clone(): Browser {
-    const copy = new Browser();
+    const copy = new Browser(this.send);
     for (const [k, v] of this.cookies) copy.cookies.set(k, v);
     return copy;
   }
