@@ -4,7 +4,7 @@
 // from outside. `npm test` (scripts/test.mjs) provides DATABASE_URL.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { ELECTRIC_TEST_SECRET } from "./test/setup/constants";
+import { ELECTRIC_TEST_SECRET } from "./test/setup/constants.ts";
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error("DATABASE_URL is not set: run the suite with `npm test`");

@@ -12,6 +12,7 @@ import { validationHook } from "./middleware/validation";
 import { adminActions } from "./routes/admin/actions";
 import { adminReads } from "./routes/admin/reads";
 import { authRoutes } from "./routes/auth";
+import { documentApi } from "./routes/docs";
 import { health } from "./routes/health";
 import { apiInference, v1 } from "./routes/inference";
 import { keys } from "./routes/keys";
@@ -44,6 +45,9 @@ export function buildApp() {
   app.route("/api", publicConfig);
   app.route("/api/admin", adminReads);
   app.route("/api/admin", adminActions);
+  documentApi(app);
+  // The admin UI is part of the client build; the Worker answers /admin* first (wrangler.toml).
+  app.get("/admin/*", (c) => c.env.ASSETS.fetch(new URL("/", c.req.url)));
   app.route("/v1", v1);
 
   app.notFound((c) =>
