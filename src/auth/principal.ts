@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { accounts, type Tier } from "../db/schema";
 import { AppError } from "../errors";
+import { accountHash } from "../lib/account-hash";
 import { afterResponse } from "../middleware/database";
 import { createAuth } from "./auth";
 import { findKeyOwner, touchKey } from "./virtual-keys";
@@ -80,6 +81,7 @@ export function authenticate(via: "session" | "key"): MiddlewareHandler<AppEnv> 
       if (!principal) throw new AppError("UNAUTHORIZED");
     }
     c.set("principal", principal);
+    c.get("logFields").account = await accountHash(principal.accountId);
     await next();
   };
 }

@@ -9,6 +9,12 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     const started = Date.now();
     c.set("logFields", {});
     await next();
+    // Hono's requestId() only reaches responses Hono builds; handlers that pass a Response
+    // through (the gateway, the sync proxy) get the header here.
+    if (!c.res.headers.has("x-request-id")) {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set("x-request-id", c.get("requestId"));
+    }
     console.log(
       JSON.stringify({
         msg: "request",

@@ -1,7 +1,8 @@
 // The API's own description: OpenAPI 3.1 generated from the same zod schemas that validate
 // requests, and a browsable page over it.
-import type { OpenAPIHono } from "@hono/zod-openapi";
+
 import { swaggerUI } from "@hono/swagger-ui";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 
 export function documentApi(app: OpenAPIHono<AppEnv>) {

@@ -7,7 +7,6 @@ import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
 import { prepareJob } from "../gateway/prepare";
 import { ChatRequestSchema } from "../gateway/request-schema";
-import { accountHash } from "../lib/account-hash";
 import { tierAllows } from "../quota/tiers";
 import { ErrorSchema } from "../schemas/common";
 
@@ -62,7 +61,6 @@ async function run(c: Context<AppEnv>, body: z.infer<typeof ChatRequestSchema>) 
   const principal = c.var.principal;
   const job = await prepareJob(c.var.db(), c.var.config, principal, body, c.var.requestId);
   Object.assign(c.var.logFields, {
-    account: await accountHash(principal.accountId),
     model: job.model.id,
     provider: job.model.provider,
     tokens_estimated: job.reserve,

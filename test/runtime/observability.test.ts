@@ -1,0 +1,60 @@
+// What `wrangler tail` shows: one JSON line per request and one per reconcile, joined by the
+// request id, with the account as a hash, tokens, provider, upstream latency and outcome; never
+// prompt text, keys or account ids.
+import { describe, expect, it } from "vitest";
+import { call, captureLogs } from "./helpers";
+import { account, eventually, parseSse, scripted, usageRows } from "./inference-helpers";
+
+describe("log lines", () => {
+  it("tie a request to its reconcile, with tokens and provider, and leak nothing", async () => {
+    const { browser, accountId } = await account();
+    const { key } = await (
+      await browser.fetch("/api/keys", { method: "POST", json: { label: "logs" } })
+    ).json<{
+      key: string;
+    }>();
+    const prompt = "the secret recipe is 42 parts saffron";
+    const { lines, result } = await captureLogs(async () => {
+      const res = await call("/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          model: "claude-haiku-4-5",
+          stream: true,
+          max_tokens: 50,
+          messages: [{ role: "user", content: scripted(prompt, { reply: "noted" }) }],
+        }),
+      });
+      const body = parseSse(await res.text());
+      await eventually(() => usageRows(accountId).then((rows) => rows.length > 0));
+      return { requestId: res.headers.get("x-request-id"), body };
+    });
+    expect(result.body.text).toBe("noted");
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const request = parsed.find((l) => l.msg === "request" && l.request_id === result.requestId);
+    const reconcile = parsed.find(
+      (l) => l.msg === "reconcile" && l.request_id === result.requestId,
+    );
+    expect(request).toMatchObject({
+      route: "/v1/chat/completions",
+      status: 200,
+      model: "claude-haiku-4-5",
+      provider: "anthropic",
+      account: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+    expect(request?.tokens_estimated).toBeGreaterThan(50);
+    expect(reconcile).toMatchObject({
+      account: request?.account,
+      provider: "anthropic",
+      status: "ok",
+      tokens_estimated: request?.tokens_estimated,
+    });
+    expect(reconcile?.tokens_actual).toBeGreaterThan(0);
+    expect(typeof reconcile?.upstream_first_byte_ms).toBe("number");
+    for (const line of lines) {
+      expect(line).not.toContain("saffron");
+      expect(line).not.toContain(key);
+      expect(line).not.toContain(accountId);
+    }
+  });
+});
