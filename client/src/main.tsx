@@ -1,6 +1,7 @@
-// Client entry: mounts the app shell.
+// Client entry: the admin page at /admin, the app shell everywhere else.
 import { render } from "preact";
+import { AdminApp } from "./admin/admin-app";
 import { App } from "./app";
 
 const root = document.getElementById("app");
-if (root) render(<App />, root);
+if (root) render(location.pathname.startsWith("/admin") ? <AdminApp /> : <App />, root);
