@@ -201,6 +201,7 @@ async function main() {
       `\nStreams of ${STREAM_TOKENS} tokens, ${CHUNK_DELAY_MS} ms apart, from the scripted model (ms)\n`,
     );
     console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99");
+    let firstRun;
     for (const run of RUNS) {
       // Alternate halves so drift (GC, warm-up) hits both paths alike.
       const half = { ...run, streams: run.streams / 2 };
@@ -210,6 +211,7 @@ async function main() {
       directResults.push(...(await batch(direct.url, direct.headers, half)));
       const a = summary(appResults);
       const d = summary(directResults);
+      firstRun ??= { appTtft: a.ttft50, directTtft: d.ttft50 };
       console.log(
         `${String(run.concurrency).padStart(11)}  direct  ${fmt(d.ttft50)}  ${fmt(d.ttft99)}  ${fmt(d.total50)}  ${fmt(d.total99)}`,
       );
@@ -229,8 +231,12 @@ async function main() {
       );
     }
 
+    const connection = oneQuery - floor;
     console.log(
-      `Local harness in this run (p50): wrangler dev round trip ${floor.toFixed(1)} ms; with one local-Hyperdrive connection and query ${oneQuery.toFixed(1)} ms. The first token waits on two such connections (key lookup, reservation).`,
+      `Local harness in this run (p50): a wrangler dev round trip ${floor.toFixed(1)} ms; one local-Hyperdrive connection and query ${connection.toFixed(1)} ms more.`,
+    );
+    console.log(
+      `The first token crosses the harness once and opens two such connections (key lookup, reservation), which production's pooled Hyperdrive does not pay; net of those, the gateway added ${(firstRun.appTtft - firstRun.directTtft - floor - 2 * connection).toFixed(1)} ms to the median first token at concurrency 1 (an estimate, not a measurement).`,
     );
     const hot = await hotAccount(viaApp, databaseUrl, accountId, { concurrency: 50, seconds: 5 });
     console.log(
