@@ -7,6 +7,7 @@ import { authenticate } from "../auth/principal";
 import { createKey } from "../auth/virtual-keys";
 import { virtualKeys } from "../db/schema";
 import { AppError } from "../errors";
+import { iso, isUuid } from "../lib/format";
 import { ErrorSchema } from "../schemas/common";
 
 const MAX_ACTIVE_KEYS = 25;
@@ -86,7 +87,6 @@ const revokeRoute = createRoute({
 });
 
 type KeyRow = typeof virtualKeys.$inferSelect;
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 const keyJson = (k: Pick<KeyRow, "id" | "label" | "prefix" | "createdAt"> & Partial<KeyRow>) => ({
   id: k.id,
   label: k.label,
@@ -95,7 +95,6 @@ const keyJson = (k: Pick<KeyRow, "id" | "label" | "prefix" | "createdAt"> & Part
   last_used_at: iso(k.lastUsedAt ?? null),
   revoked_at: iso(k.revokedAt ?? null),
 });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const keys = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
@@ -126,7 +125,7 @@ export const keys = new OpenAPIHono<AppEnv>()
   })
   .openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid("param");
-    if (!UUID.test(id)) throw new AppError("NOT_FOUND", "No such key");
+    if (!isUuid(id)) throw new AppError("NOT_FOUND", "No such key");
     const [row] = await c.var
       .db()
       .update(virtualKeys)

@@ -6,13 +6,12 @@ import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
 import { agentMessages, agentSessions, agentToolCalls } from "../db/schema";
 import { AppError } from "../errors";
+import { iso, isUuid } from "../lib/format";
 import { currentBucket } from "../quota/buckets";
 import { dailyLimit } from "../quota/tiers";
 import { ErrorSchema } from "../schemas/common";
 import { QuotaSchema, quotaJson } from "../schemas/quota";
 
-const iso = (d: Date | null) => d?.toISOString() ?? null;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const session = authenticate("session");
 const unauthorized = {
   401: { description: "Not signed in", content: { "application/json": { schema: ErrorSchema } } },
@@ -127,7 +126,7 @@ export const sessions = new OpenAPIHono<AppEnv>()
     const { id } = c.req.valid("param");
     const accountId = c.var.principal.accountId;
     const db = c.var.db();
-    const [owned] = UUID.test(id)
+    const [owned] = isUuid(id)
       ? await db
           .select({ id: agentSessions.id })
           .from(agentSessions)

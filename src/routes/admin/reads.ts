@@ -15,6 +15,7 @@ import {
   user,
   virtualKeys,
 } from "../../db/schema";
+import { iso } from "../../lib/format";
 import { windowStart } from "../../quota/window";
 import {
   AdminAccount,
@@ -29,7 +30,6 @@ import {
   Tier,
 } from "./schemas";
 
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 const paging = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().datetime().optional(),
