@@ -13,6 +13,7 @@ import {
 import { windowStart } from "../../src/quota/window";
 import { Browser, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
+import { chat, scripted } from "./inference-helpers";
 import { rowCounts, seedHistory } from "./seed";
 
 const ANON_LIMIT = 5000; // QUOTA_ANON_TOKENS in vitest.config.ts
@@ -103,10 +104,18 @@ describe("anonymous sign-in", () => {
 });
 
 describe("linking a new identity (takeover)", () => {
-  it("keeps the account id and every row, and raises the tier and limit", async () => {
+  it("after real usage, keeps the account id and every row, and raises the tier and limit", async () => {
     const { browser, me } = await anonymous();
-    await withDb((db) => seedHistory(db, me.account_id, 400));
+    const res = await chat(browser, {
+      max_tokens: 50,
+      messages: [{ role: "user", content: scripted("hello", { reply: "hi there" }) }],
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const used = (await browser.me()).quota.used_tokens;
+    expect(used).toBeGreaterThan(0);
     const before = await withDb((db) => rowCounts(db, me.account_id));
+    expect(before).toMatchObject({ sessions: 1, messages: 2, usage: 1 });
 
     const landed = await browser.signInWithOidc(uniqueLogin("ann"));
     expect(landed.pathname).toBe("/");
@@ -118,7 +127,7 @@ describe("linking a new identity (takeover)", () => {
       is_anonymous: false,
       providers: ["oidc"],
     });
-    expect(after.quota).toMatchObject({ used_tokens: 400, limit_tokens: FREE_LIMIT });
+    expect(after.quota).toMatchObject({ used_tokens: used, limit_tokens: FREE_LIMIT });
     expect(await withDb((db) => rowCounts(db, me.account_id))).toEqual(before);
     await withDb(async (db) => {
       // Better Auth removed the anonymous user; the account kept its id and gained a link time.
