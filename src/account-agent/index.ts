@@ -4,7 +4,7 @@
 // settles whatever an eviction left open.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
-import { connect, disconnect } from "../db/client";
+import { connect, type Database } from "../db/client";
 import type { Env } from "../env";
 import { AppError, errorJson } from "../errors";
 import { accountHash } from "../lib/account-hash";
@@ -18,6 +18,10 @@ import type { SweepRequest } from "./sweep";
 const PREFIX = "reservation:";
 /** How often the alarm looks at open reservations while streams are running. */
 const ALARM_INTERVAL_MS = 5 * 60_000;
+/** How the objects' connections show in pg_stat_activity. */
+export const AGENT_APPLICATION_NAME = "gradual-account-agent";
+/** An account that stops calling gives its connections back to the pool. */
+const IDLE_TIMEOUT_S = 60;
 
 type Stored = ReservationRecord & { outcome?: Settlement };
 
@@ -27,6 +31,20 @@ export class AccountAgent extends DurableObject<Env> {
   private readonly live = new Set<string>();
   /** Whether this instance knows an alarm is scheduled (saves a storage read per request). */
   private alarmArmed = false;
+  private client: Database | null = null;
+
+  /**
+   * One Postgres client for the object's life: unlike a stateless Worker request, a Durable
+   * Object may keep sockets across requests, so a reservation does not pay a connection set-up.
+   * postgres.js reconnects by itself after a failure or an idle close.
+   */
+  private db(): Database {
+    this.client ??= connect(this.env.HYPERDRIVE, {
+      idleTimeoutSeconds: IDLE_TIMEOUT_S,
+      applicationName: AGENT_APPLICATION_NAME,
+    });
+    return this.client;
+  }
 
   async fetch(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url);
@@ -49,14 +67,13 @@ export class AccountAgent extends DurableObject<Env> {
     let admitted = true;
     try {
       const id = crypto.randomUUID();
-      const db = connect(this.env.HYPERDRIVE);
       const reservation = await reserveTokens(
-        db,
+        this.db(),
         id,
         job.accountId,
         limits.dailyTokens,
         job.reserve,
-      ).finally(() => void disconnect(db));
+      );
       if (!reservation.ok) {
         const retryAfter = Math.ceil((reservation.resetAt.getTime() - Date.now()) / 1000);
         return errorJson(
@@ -99,7 +116,7 @@ export class AccountAgent extends DurableObject<Env> {
 
   private host(): RunHost {
     return {
-      env: this.env,
+      db: this.db(),
       config: loadConfig(this.env),
       saveProgress: (record) => {
         void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
@@ -178,12 +195,7 @@ export class AccountAgent extends DurableObject<Env> {
   }
 
   private async settleOrphan(record: ReservationRecord, outcome: Settlement) {
-    const db = connect(this.env.HYPERDRIVE);
-    try {
-      await settle(db, record, outcome);
-    } finally {
-      void disconnect(db);
-    }
+    await settle(this.db(), record, outcome);
     await this.ctx.storage.delete(PREFIX + record.id);
     console.log(
       JSON.stringify({

@@ -2,14 +2,14 @@
 // pass chunks to the caller as they come (pulled, never buffered ahead), and settle exactly
 // once, whether the stream finished, failed, stalled or the caller went away.
 import type { AppConfig } from "../config";
-import { connect, disconnect } from "../db/client";
+import type { Database } from "../db/client";
 import type { UsageStatus } from "../db/schema";
-import type { Env } from "../env";
 import { AppError, errorBody, errorJson } from "../errors";
 import { CompletionBuilder, type Usage } from "../gateway/completion";
 import { UpstreamError, type UpstreamEvent } from "../gateway/events";
 import { providerFor } from "../gateway/providers";
 import { SSE_DONE, SSE_HEADERS, sseData } from "../gateway/sse";
+import { StallWatch } from "../gateway/stall-watch";
 import { accountHash } from "../lib/account-hash";
 import { TimeoutError, withTimeout } from "../lib/timeout";
 import type { InferenceJob } from "./job";
@@ -17,7 +17,7 @@ import { type ReservationRecord, type Settlement, settle } from "./settle";
 
 /** What the run needs from the Durable Object hosting it. */
 export interface RunHost {
-  env: Env;
+  db: Database;
   config: AppConfig;
   saveProgress(record: ReservationRecord): void;
   /** The stream is over: free its slot (settling may still be under way). */
@@ -56,6 +56,7 @@ export class InferenceRun {
   private firstByteMs: number | null = null;
   private lastSaved = Date.now();
   private settling: Promise<void> | null = null;
+  private readonly stall: StallWatch;
 
   constructor(
     private readonly host: RunHost,
@@ -63,6 +64,8 @@ export class InferenceRun {
     private readonly record: ReservationRecord,
   ) {
     this.builder = new CompletionBuilder(`chatcmpl-${job.requestId}`, job.model.id);
+    // Aborting the upstream fetch ends the pending read, which next() reports as a timeout.
+    this.stall = new StallWatch(host.config.upstreamTimeoutMs, () => this.abort.abort());
   }
 
   async respond(): Promise<Response> {
@@ -74,6 +77,7 @@ export class InferenceRun {
         this.host.config.upstreamTimeoutMs,
       );
       events = opened[Symbol.asyncIterator]();
+      this.stall.start();
     } catch (error) {
       this.abort.abort();
       const upstream = asUpstream(error);
@@ -86,12 +90,15 @@ export class InferenceRun {
 
   private async next(events: AsyncIterator<UpstreamEvent>) {
     try {
-      const result = await withTimeout(events.next(), this.host.config.upstreamTimeoutMs);
+      const result = await events.next();
+      this.stall.beat();
       this.firstByteMs ??= Date.now() - this.started;
       return result;
     } catch (error) {
       this.abort.abort();
-      throw asUpstream(error);
+      throw asUpstream(
+        this.stall.stalled ? new TimeoutError(this.host.config.upstreamTimeoutMs) : error,
+      );
     }
   }
 
@@ -178,6 +185,7 @@ export class InferenceRun {
       ? this.builder.usage(this.job.promptEstimate)
       : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     if (this.settling) return usage;
+    this.stall.stop();
     const outcome: Settlement = {
       status,
       promptTokens: usage.prompt_tokens,
@@ -203,9 +211,8 @@ export class InferenceRun {
   }
 
   private async persist(outcome: Settlement, failure?: UpstreamError): Promise<void> {
-    const db = connect(this.host.env.HYPERDRIVE);
     try {
-      await settle(db, this.record, outcome);
+      await settle(this.host.db, this.record, outcome);
       await this.host.forget(this.record);
       console.log(
         JSON.stringify({
@@ -234,8 +241,6 @@ export class InferenceRun {
         }),
       );
       await this.host.keepForRetry(this.record, outcome);
-    } finally {
-      void disconnect(db);
     }
   }
 }

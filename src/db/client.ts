@@ -1,5 +1,5 @@
-// Postgres over the Hyperdrive binding. A client is made per request (or per Durable Object
-// call), never at module load: Workers cannot reuse a socket across requests.
+// Postgres over the Hyperdrive binding. A Worker makes a client per request, never at module
+// load: it cannot reuse a socket across requests. A Durable Object may keep one for its life.
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema";
@@ -10,13 +10,21 @@ export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.S
 // postgres.js accepts a socket factory but does not declare the option in its types.
 type Options = postgres.Options<Record<string, never>> & { socket?: typeof workerSocket };
 
-export function connect(hyperdrive: Hyperdrive): Database {
+export function connect(
+  hyperdrive: Hyperdrive,
+  {
+    idleTimeoutSeconds,
+    applicationName,
+  }: { idleTimeoutSeconds?: number; applicationName?: string } = {},
+): Database {
   const options: Options = {
     // Hyperdrive's guidance for postgres.js: a small pool, no type lookups, prepared statements on.
     max: 5,
     fetch_types: false,
     connect_timeout: 5,
     onnotice: () => {},
+    idle_timeout: idleTimeoutSeconds,
+    connection: applicationName ? { application_name: applicationName } : {},
     // Hyperdrive's connection string is plain TCP; a TLS URL keeps postgres.js's own socket.
     socket: /sslmode=(require|verify)/.test(hyperdrive.connectionString) ? undefined : workerSocket,
   };

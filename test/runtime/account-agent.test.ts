@@ -1,14 +1,16 @@
 // The AccountAgent's crash safety: a reservation whose stream died with an evicted instance is
-// settled by the alarm (idempotently), and one that was open while its anonymous account was
-// merged into another settles into the survivor.
+// settled by the alarm (idempotently), one that was open while its anonymous account was
+// merged into another settles into the survivor, and the object's long-lived Postgres client
+// survives the server closing its connections.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { AGENT_APPLICATION_NAME } from "../../src/account-agent";
 import type { ReservationRecord } from "../../src/account-agent/settle";
 import { reserveTokens } from "../../src/quota/reserve";
 import { Browser, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
-import { account, usageRows, usedTokens } from "./inference-helpers";
+import { account, chat, eventually, scripted, usageRows, usedTokens } from "./inference-helpers";
 import { seedHistory } from "./seed";
 
 const agentFor = (accountId: string) =>
@@ -85,5 +87,34 @@ describe("AccountAgent alarm", () => {
     const settled = rows.find((r) => r.id === record.id);
     expect(settled).toMatchObject({ status: "settled_by_alarm", debitedTokens: 50 });
     expect(await usedTokens(target.account_id)).toBe(100 + 50 + 50);
+  });
+});
+
+describe("AccountAgent's Postgres connection", () => {
+  it("reconnects after Postgres closes it between requests (a restart or failover)", async () => {
+    const { browser, accountId } = await account();
+    const ask = () =>
+      chat(browser, {
+        max_tokens: 20,
+        messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
+      });
+    expect((await ask()).status).toBe(200);
+    await eventually(async () => (await usageRows(accountId)).length === 1);
+
+    // Only idle connections: one mid-query belongs to another test's request.
+    const closed = await withDb(
+      (db) => db.$client`
+        select pg_terminate_backend(pid) from pg_stat_activity
+        where application_name = ${AGENT_APPLICATION_NAME} and state = 'idle'`,
+    );
+    expect(closed.length).toBeGreaterThan(0);
+
+    const again = await ask();
+    expect(again.status).toBe(200);
+    const rows = await eventually(async () => {
+      const found = await usageRows(accountId);
+      return found.length === 2 ? found : null;
+    });
+    expect(await usedTokens(accountId)).toBe(rows.reduce((sum, r) => sum + r.debitedTokens, 0));
   });
 });

@@ -1,7 +1,7 @@
 // OpenAI and any OpenAI-compatible server (OpenRouter, local servers, the scripted model): the
 // request goes through nearly unchanged, asking for usage in the stream, and SSE chunks are
 // parsed into events.
-import { EventSourceParserStream } from "eventsource-parser/stream";
+import { createParser } from "eventsource-parser";
 import type { ProviderEndpoint } from "../../config";
 import { type FinishReason, UpstreamError, type UpstreamEvent } from "../events";
 import type { Provider, UpstreamRequest } from "./types";
@@ -56,17 +56,36 @@ function* eventsOf(chunk: OpenAIChunk): Generator<UpstreamEvent> {
   }
 }
 
+/**
+ * The data of each SSE event. A reader loop over one parser rather than two TransformStreams:
+ * every chunk of every stream passes here, and each stream stage costs a round of promises.
+ */
+async function* eventData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const ready: string[] = [];
+  const parser = createParser({ onEvent: (event) => ready.push(event.data) });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      parser.feed(done ? decoder.decode() : decoder.decode(value, { stream: true }));
+      yield* ready.splice(0);
+      if (done) return;
+    }
+  } finally {
+    // A consumer that stops early stops the upstream too.
+    reader.cancel().catch(() => {});
+  }
+}
+
 async function* parse(body: ReadableStream<Uint8Array>): AsyncGenerator<UpstreamEvent> {
-  const events = body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream());
   let finished = false;
   try {
-    for await (const event of events) {
-      if (event.data === "[DONE]") return;
+    for await (const data of eventData(body)) {
+      if (data === "[DONE]") return;
       let chunk: OpenAIChunk;
       try {
-        chunk = JSON.parse(event.data) as OpenAIChunk;
+        chunk = JSON.parse(data) as OpenAIChunk;
       } catch {
         throw new UpstreamError("malformed", "upstream sent a malformed event");
       }

@@ -1,0 +1,57 @@
+// The Worker in workerd through Miniflare, with nothing in front of it: the bundle wrangler
+// would deploy, the bindings wrangler.toml declares (read by wrangler itself), a local
+// Postgres behind the Hyperdrive binding. The bench measures the app this way because
+// wrangler dev's Node proxy, and Miniflare's own entry worker, cost more per request than the
+// gateway being measured; production has neither.
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { build } from "vite";
+import { ROOT } from "./local-config.mjs";
+
+const BUNDLE_DIR = join(ROOT, ".wrangler/bundle");
+// wrangler ships the Miniflare it runs; use that one, so options read from wrangler.toml match.
+const fromWrangler = createRequire(join(ROOT, "node_modules/wrangler/package.json"));
+
+/** Starts the Worker; `vars` are its variables. Returns its URL and a stop function. */
+export async function startWorkerd({ databaseUrl, vars, onLog = () => {} }) {
+  // wrangler's bundle step reads the assets directory, so the client is built first.
+  await build({ configFile: join(ROOT, "client/vite.config.ts"), logLevel: "warn" });
+  execFileSync(
+    join(ROOT, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--outdir", BUNDLE_DIR],
+    { cwd: ROOT, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
+  const wrangler = await import(join(ROOT, "node_modules/wrangler/wrangler-dist/cli.js"));
+  const { Miniflare, convertV4MiniflareOptions } = fromWrangler("miniflare");
+  const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(
+    join(ROOT, "wrangler.toml"),
+  );
+  // Static assets and module rules belong to the unbundled source; the bundle needs neither.
+  const { assets, modulesRules, ...options } = workerOptions;
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      // Miniflare's own entry socket is unused; a free port keeps it off 8787.
+      host: "127.0.0.1",
+      port: 0,
+      handleStructuredLogs: onLog,
+      workers: [
+        {
+          ...options,
+          name: "gradual",
+          modules: true,
+          rootPath: BUNDLE_DIR,
+          modulesRoot: BUNDLE_DIR,
+          scriptPath: join(BUNDLE_DIR, "index.js"),
+          bindings: { ...options.bindings, ...vars },
+          // A socket straight into the Worker, past Miniflare's entry worker.
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+        },
+      ],
+    }),
+  );
+  await miniflare.ready;
+  const url = await miniflare.unsafeGetDirectURL("gradual");
+  return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };
+}
