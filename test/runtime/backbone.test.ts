@@ -3,6 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
+import { AGENT_APPLICATION_NAME } from "../../src/account-agent";
 import { MAX_BODY_BYTES } from "../../src/app";
 import { connect, disconnect } from "../../src/db/client";
 import worker from "../../src/index";
@@ -134,12 +135,15 @@ describe("request ids and log lines", () => {
 });
 
 describe("Postgres connections", () => {
+  // Request connections only: Durable Objects keep theirs on purpose (other test files run
+  // alongside this one and their agents' connections come and go).
   async function otherConnections() {
     const db = connect(env.HYPERDRIVE);
     try {
       const rows = await db.$client<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and pid <> pg_backend_pid()`;
+        where datname = current_database() and pid <> pg_backend_pid()
+          and application_name <> ${AGENT_APPLICATION_NAME}`;
       return rows[0]?.n ?? 0;
     } finally {
       await disconnect(db);
