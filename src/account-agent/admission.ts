@@ -10,10 +10,6 @@ export class Admission {
   private open = 0;
   private readonly starts: number[] = [];
 
-  get openStreams(): number {
-    return this.open;
-  }
-
   /** Admits the request (taking a stream slot) or says why not. */
   admit(limits: TierLimits, now = Date.now()): Denial | null {
     while (this.starts.length && (this.starts[0] ?? 0) <= now - MINUTE_MS) this.starts.shift();

@@ -19,5 +19,3 @@ export class UpstreamError extends Error {
     this.name = "UpstreamError";
   }
 }
-
-export const isTimeout = (e: unknown) => e instanceof UpstreamError && e.reason === "timeout";

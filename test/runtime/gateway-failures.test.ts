@@ -72,16 +72,35 @@ describe("the provider fails", () => {
     expect(await usedTokens(accountId)).toBe(0);
   });
 
+  const OPENAI = "gpt-5-mini";
+  const ANTHROPIC = "claude-haiku-4-5";
   it.each([
-    ["an in-stream error event", { fail_after_tokens: 4 }, "upstream_error", "upstream_error"],
-    ["malformed SSE", { malformed_after_tokens: 4 }, "upstream_error", "upstream_error"],
-    ["a connection reset", { cut_after_tokens: 4 }, "upstream_error", "upstream_error"],
-    ["a stall past the timeout", { stall_after_tokens: 4 }, "timeout", "upstream_timeout"],
+    [
+      "an in-stream error event",
+      OPENAI,
+      { fail_after_tokens: 4 },
+      "upstream_error",
+      "upstream_error",
+    ],
+    ["malformed SSE", OPENAI, { malformed_after_tokens: 4 }, "upstream_error", "upstream_error"],
+    ["a connection reset", OPENAI, { cut_after_tokens: 4 }, "upstream_error", "upstream_error"],
+    ["a stall past the timeout", OPENAI, { stall_after_tokens: 4 }, "timeout", "upstream_timeout"],
+    ["a connection reset", ANTHROPIC, { cut_after_tokens: 4 }, "upstream_error", "upstream_error"],
+    [
+      "a stall past the timeout",
+      ANTHROPIC,
+      { stall_after_tokens: 4 },
+      "timeout",
+      "upstream_timeout",
+    ],
   ])(
-    "mid-stream (%s): a final SSE error event, charged for what streamed",
-    async (_, directive, status, code) => {
+    "mid-stream (%s, %s): a final SSE error event, charged for what streamed",
+    async (_, model, directive, status, code) => {
       const { browser, accountId } = await account();
-      const res = await chat(browser, streamRequest(scripted("go", { tokens: 50, ...directive })));
+      const res = await chat(browser, {
+        ...streamRequest(scripted("go", { tokens: 50, ...directive })),
+        model,
+      });
       expect(res.status).toBe(200);
       const { events, done, text } = parseSse(await res.text());
       expect(done).toBe(false);

@@ -93,9 +93,10 @@ function classify(error: unknown): UpstreamError {
       error.status,
     );
   }
-  if (error instanceof SyntaxError)
-    return new UpstreamError("malformed", "upstream sent a malformed event");
-  if (error instanceof Anthropic.APIError && /JSON|parse/i.test(error.message)) {
+  if (
+    error instanceof SyntaxError ||
+    (error instanceof Anthropic.APIError && /JSON|parse/i.test(error.message))
+  ) {
     return new UpstreamError("malformed", "upstream sent a malformed event");
   }
   return new UpstreamError("connection", `upstream connection lost: ${(error as Error).message}`);
