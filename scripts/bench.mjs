@@ -2,13 +2,13 @@
 // one run. Time to first token and total stream time through the app vs straight to the model
 // (median, p99, ratio) at 1 and 50 concurrent streams, and reservations per second on one hot
 // account. Starts its own Postgres, scripted model and the Worker in workerd; prints a table.
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import postgres from "postgres";
 import { ROOT } from "./lib/local-config.mjs";
 import { freePort, waitForHttp } from "./lib/net.mjs";
 import { hasPgBouncer, startPgBouncer } from "./lib/pgbouncer.mjs";
 import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mjs";
+import { start } from "./lib/process.mjs";
 import { startWorkerd } from "./lib/workerd.mjs";
 
 const STREAM_TOKENS = 50;
@@ -79,27 +79,6 @@ function summary(results) {
   };
 }
 
-function start(cmd, args, env) {
-  const child = spawn(cmd, args, {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  return {
-    child,
-    output: () => out,
-    stop: () => {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-    },
-  };
-}
-
 async function signUpProKey(base, databaseUrl) {
   const signIn = await fetch(`${base}/api/auth/sign-in/anonymous`, {
     method: "POST",
@@ -127,6 +106,9 @@ async function signUpProKey(base, databaseUrl) {
 }
 
 const fmt = (n) => n.toFixed(1).padStart(8);
+const KEYS = ["ttft50", "ttft99", "total50", "total99"];
+const row = (concurrency, path, cells) =>
+  console.log(`${String(concurrency).padStart(11)}  ${path.padEnd(6)}  ${cells.join("  ")}`);
 
 async function main() {
   const cluster = process.env.DATABASE_URL ? null : await startCluster({ auth: "trust" });
@@ -204,29 +186,28 @@ async function main() {
     for (const run of RUNS) {
       // Alternate halves so drift (GC, warm-up) hits both paths alike.
       const half = { ...run, streams: run.streams / 2 };
-      const appResults = [...(await batch(viaApp.url, viaApp.headers, half))];
-      const directResults = [...(await batch(direct.url, direct.headers, half))];
+      const appResults = await batch(viaApp.url, viaApp.headers, half);
+      const directResults = await batch(direct.url, direct.headers, half);
       appResults.push(...(await batch(viaApp.url, viaApp.headers, half)));
       directResults.push(...(await batch(direct.url, direct.headers, half)));
       const a = summary(appResults);
       const d = summary(directResults);
-      console.log(
-        `${String(run.concurrency).padStart(11)}  direct  ${fmt(d.ttft50)}  ${fmt(d.ttft99)}  ${fmt(d.total50)}  ${fmt(d.total99)}`,
-      );
-      console.log(
-        `${String(run.concurrency).padStart(11)}  app     ${fmt(a.ttft50)}  ${fmt(a.ttft99)}  ${fmt(a.total50)}  ${fmt(a.total99)}`,
-      );
-      console.log(
-        `${" ".repeat(11)}  added   ${fmt(a.ttft50 - d.ttft50)}  ${fmt(a.ttft99 - d.ttft99)}  ${fmt(a.total50 - d.total50)}  ${fmt(a.total99 - d.total99)}`,
-      );
-      console.log(
-        `${" ".repeat(11)}  ratio   ${(a.ttft50 / d.ttft50).toFixed(2).padStart(8)}  ${(a.ttft99 / d.ttft99).toFixed(2).padStart(8)}  ${(a.total50 / d.total50).toFixed(3).padStart(8)}  ${(a.total99 / d.total99).toFixed(3).padStart(8)}`,
-      );
+      const rows = [
+        [run.concurrency, "direct", (key) => fmt(d[key])],
+        [run.concurrency, "app", (key) => fmt(a[key])],
+        ["", "added", (key) => fmt(a[key] - d[key])],
+        [
+          "",
+          "ratio",
+          (key) => (a[key] / d[key]).toFixed(key.startsWith("ttft") ? 2 : 3).padStart(8),
+        ],
+      ];
+      for (const [concurrency, path, cell] of rows) row(concurrency, path, KEYS.map(cell));
       const ttftOk = a.ttft50 - d.ttft50 <= 5;
       const totalOk = a.total50 / d.total50 <= 1.03;
-      console.log(
-        `${" ".repeat(11)}  target  added ttft p50 ≤ 5 ms: ${ttftOk ? "met" : "MISSED"}; total p50 ≤ +3 %: ${totalOk ? "met" : "MISSED"}\n`,
-      );
+      row("", "target", [
+        `added ttft p50 ≤ 5 ms: ${ttftOk ? "met" : "MISSED"}; total p50 ≤ +3 %: ${totalOk ? "met" : "MISSED"}\n`,
+      ]);
     }
 
     console.log(

@@ -36,7 +36,13 @@ async function main() {
 
   // The Worker's variables: everything documented except what only these scripts use.
   const vars = { ENVIRONMENT: "development" };
-  if (!config.OPENAI_API_KEY && !config.ANTHROPIC_API_KEY && !config.OPENROUTER_API_KEY) {
+  const hasModel = [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENROUTER_API_KEY",
+    "SCRIPTED_MODEL_URL",
+  ].some((key) => config[key]);
+  if (!hasModel) {
     const model = await startScriptedModel();
     cleanups.push(() => model.stop());
     vars.SCRIPTED_MODEL_URL = `${model.url}/v1`;

@@ -2,11 +2,12 @@
 // every Worker request opens a fresh connection, and without a pooler each one forks a Postgres
 // backend, which production never pays. Session pooling keeps postgres.js's prepared
 // statements working. Optional: the benchmark says when it runs without it.
-import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./net.mjs";
+import { freePort, waitForTcp } from "./net.mjs";
+import { handToPostgres } from "./postgres.mjs";
 
 const BINARY = process.env.PGBOUNCER ?? "/usr/sbin/pgbouncer";
 
@@ -42,15 +43,13 @@ export async function startPgBouncer(url) {
       "",
     ].join("\n"),
   );
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) execFileSync("chown", ["-R", "postgres", dir]);
-  else chmodSync(dir, 0o700);
-  const args = [join(dir, "pgbouncer.ini")];
-  const child = asRoot
-    ? spawn("runuser", ["-u", "postgres", "--", BINARY, ...args], { stdio: "ignore" })
-    : spawn(BINARY, args, { stdio: "ignore" });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  if (child.exitCode !== null) throw new Error(`pgbouncer exited (see ${dir}/pgbouncer.log)`);
+  const [cmd, args] = handToPostgres(dir)(BINARY, [join(dir, "pgbouncer.ini")]);
+  const child = spawn(cmd, args, { stdio: "ignore" });
+  const isAlive = () => child.exitCode === null && child.signalCode === null;
+  await waitForTcp(port, { timeoutMs: 10_000, isAlive }).catch((error) => {
+    child.kill("SIGTERM");
+    throw new Error(`pgbouncer did not start (see ${dir}/pgbouncer.log): ${error.message}`);
+  });
   const pooled = new URL(url);
   pooled.port = String(port);
   return {

@@ -53,25 +53,33 @@ function postgresBinDir() {
 }
 
 /**
- * Starts a throwaway PostgreSQL cluster on 127.0.0.1 with wal_level=logical. The server
- * refuses to run as root, so as root the cluster belongs to the `postgres` system user.
+ * Gives `dir` to whoever the PostgreSQL tools will run as, and returns how to run them: the
+ * server (and PgBouncer) refuse to run as root, so as root they run as the `postgres` user.
+ * @param {string} dir
+ * @returns {(binary: string, args: string[]) => [string, string[]]}
+ */
+export function handToPostgres(dir) {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o700);
+    return (binary, args) => [binary, args];
+  }
+  execFileSync("chown", ["-R", "postgres", dir]);
+  return (binary, args) => ["runuser", ["-u", "postgres", "--", binary, ...args]];
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster on 127.0.0.1 with wal_level=logical; as root it belongs
+ * to the `postgres` system user.
  * `auth: "trust"` skips the password handshake, standing in for Hyperdrive's warm pool (the
  * benchmark uses it; tests keep SCRAM so the real handshake is exercised).
  */
 export async function startCluster({ auth = "scram-sha-256" } = {}) {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "gradual-pg-"));
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd, args) =>
-    asRoot
-      ? execFileSync("runuser", ["-u", "postgres", "--", join(bin, cmd), ...args], {
-          stdio: "pipe",
-        })
-      : execFileSync(join(bin, cmd), args, { stdio: "pipe" });
   const pwfile = join(dir, "pwfile");
   writeFileSync(pwfile, `${PASSWORD}\n`);
-  if (asRoot) execFileSync("chown", ["-R", "postgres", dir]);
-  else chmodSync(dir, 0o700);
+  const asPostgres = handToPostgres(dir);
+  const run = (cmd, args) => execFileSync(...asPostgres(join(bin, cmd), args), { stdio: "pipe" });
   run("initdb", [
     "-D",
     join(dir, "data"),

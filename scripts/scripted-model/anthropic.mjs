@@ -1,6 +1,7 @@
 // The Anthropic Messages wire format for the scripted model: the real event sequence
 // (message_start, content blocks, message_delta, message_stop, pings) or one Message.
 import { promptTokens, RequestError } from "./scenario.mjs";
+import { sse } from "./sse.mjs";
 
 /** @typedef {import("./scenario.mjs").Scene} Scene */
 /** @typedef {import("./scenario.mjs").Turn} Turn */
@@ -82,30 +83,32 @@ export function anthropicError(status, message) {
   return { type: "error", error: { type, message } };
 }
 
-const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 /** @param {number} seq @param {number} index */
 const toolId = (seq, index) => `toolu_scripted${seq}x${index}`;
 
 /** Every SSE frame of the answer; the server paces them and interrupts them on cue. */
 export function anthropicStream(body, scene, prompt, seq) {
   const head =
-    event("message_start", {
-      type: "message_start",
-      message: {
-        id: `msg_scripted${seq}`,
-        type: "message",
-        role: "assistant",
-        model: body.model ?? "scripted-demo",
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        // The real API reports one output token here; message_delta has the true count.
-        usage: { input_tokens: prompt, output_tokens: 1 },
+    sse(
+      {
+        type: "message_start",
+        message: {
+          id: `msg_scripted${seq}`,
+          type: "message",
+          role: "assistant",
+          model: body.model ?? "scripted-demo",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          // The real API reports one output token here; message_delta has the true count.
+          usage: { input_tokens: prompt, output_tokens: 1 },
+        },
       },
-    }) + event("ping", { type: "ping" });
+      "message_start",
+    ) + sse({ type: "ping" }, "ping");
   let index = -1;
   let open = "";
-  const stop = () => event("content_block_stop", { type: "content_block_stop", index });
+  const stop = () => sse({ type: "content_block_stop", index }, "content_block_stop");
   const pieces = scene.pieces.map((p, i) => {
     let frames = "";
     const key = p.kind === "text" ? "text" : `tool${p.call}`;
@@ -117,30 +120,33 @@ export function anthropicStream(body, scene, prompt, seq) {
         p.kind === "text"
           ? { type: "text", text: "" }
           : { type: "tool_use", id: toolId(seq, p.call), name: scene.callNames[p.call], input: {} };
-      frames += event("content_block_start", { type: "content_block_start", index, content_block });
+      frames += sse({ type: "content_block_start", index, content_block }, "content_block_start");
     }
     const delta =
       p.kind === "text"
         ? { type: "text_delta", text: p.text }
         : { type: "input_json_delta", partial_json: p.text };
-    frames += event("content_block_delta", { type: "content_block_delta", index, delta });
-    if ((i + 1) % PING_EVERY === 0) frames += event("ping", { type: "ping" });
+    frames += sse({ type: "content_block_delta", index, delta }, "content_block_delta");
+    if ((i + 1) % PING_EVERY === 0) frames += sse({ type: "ping" }, "ping");
     return frames;
   });
   const tail =
     (open ? stop() : "") +
-    event("message_delta", {
-      type: "message_delta",
-      delta: { stop_reason: STOP_REASONS[scene.finish], stop_sequence: null },
-      usage: { output_tokens: scene.completionTokens },
-    }) +
-    event("message_stop", { type: "message_stop" });
+    sse(
+      {
+        type: "message_delta",
+        delta: { stop_reason: STOP_REASONS[scene.finish], stop_sequence: null },
+        usage: { output_tokens: scene.completionTokens },
+      },
+      "message_delta",
+    ) +
+    sse({ type: "message_stop" }, "message_stop");
   return {
     head,
     pieces,
     tail,
-    error: event("error", anthropicError(500, "The scripted model failed mid-stream.")),
-    malformed: `event: content_block_delta\ndata: {"type": "content_block_delta", "delta": not json\n\n`,
+    error: sse(anthropicError(500, "The scripted model failed mid-stream."), "error"),
+    malformed: sse(`{"type": "content_block_delta", "delta": not json`, "content_block_delta"),
   };
 }
 

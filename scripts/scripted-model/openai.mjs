@@ -1,6 +1,7 @@
 // The OpenAI chat-completions wire format for the scripted model: `chat.completion.chunk` SSE
 // frames (tool calls streamed by index, optional usage chunk, [DONE]) or one `chat.completion`.
 import { promptTokens, RequestError } from "./scenario.mjs";
+import { sse } from "./sse.mjs";
 
 /** @typedef {import("./scenario.mjs").Scene} Scene */
 /** @typedef {import("./scenario.mjs").Turn} Turn */
@@ -73,12 +74,12 @@ export function openAIStream(body, scene, prompt, seq) {
     model: body.model ?? "scripted-demo",
   };
   const frame = (delta, finish = null) =>
-    `data: ${JSON.stringify({
+    sse({
       ...base,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       // With include_usage every chunk says usage: null until the last, as OpenAI does.
       ...(withUsage && { usage: null }),
-    })}\n\n`;
+    });
   const pieces = scene.pieces.map((p) => {
     if (p.kind === "text") return frame({ content: p.text });
     const fragment = frame({ tool_calls: [{ index: p.call, function: { arguments: p.text } }] });
@@ -103,14 +104,14 @@ export function openAIStream(body, scene, prompt, seq) {
       completion_tokens: scene.completionTokens,
       total_tokens: prompt + scene.completionTokens,
     };
-    tail += `data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`;
+    tail += sse({ ...base, choices: [], usage });
   }
   return {
     head: frame({ role: "assistant", content: "", refusal: null }),
     pieces,
-    tail: `${tail}data: [DONE]\n\n`,
-    error: `data: ${JSON.stringify(openAIError(500, "The scripted model failed mid-stream."))}\n\n`,
-    malformed: `data: {"id": "${base.id}", "choices": [{"delta": {"content": not json\n\n`,
+    tail: tail + sse("[DONE]"),
+    error: sse(openAIError(500, "The scripted model failed mid-stream.")),
+    malformed: sse(`{"id": "${base.id}", "choices": [{"delta": {"content": not json`),
   };
 }
 

@@ -190,7 +190,7 @@ async function handle(req, res, requests, seq) {
 /**
  * Starts the server; `port: 0` picks a free port.
  * @param {{ port?: number, host?: string }} [options]
- * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, requests: RecordedRequest[] }>}
+ * @returns {Promise<{ url: string, stop: () => Promise<void>, requests: RecordedRequest[] }>}
  */
 export async function startScriptedModel({ port = 0, host = "127.0.0.1" } = {}) {
   /** @type {RecordedRequest[]} */
@@ -221,7 +221,6 @@ export async function startScriptedModel({ port = 0, host = "127.0.0.1" } = {}) 
   let stopping;
   return {
     url: `http://${urlHost}:${actualPort}`,
-    port: actualPort,
     requests,
     stop() {
       stopping ??= new Promise((resolve) => {

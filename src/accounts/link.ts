@@ -17,8 +17,8 @@ import {
   user,
   virtualKeys,
 } from "../db/schema";
-import { raiseCurrentLimit } from "../quota/buckets";
 import { dailyLimit, higherTier } from "../quota/tiers";
+import { setTier } from "./tier";
 
 export async function upgradeOnLink(db: Database, config: AppConfig, accountId: string) {
   await db.transaction(async (tx) => {
@@ -28,12 +28,11 @@ export async function upgradeOnLink(db: Database, config: AppConfig, accountId: 
       .where(eq(accounts.id, accountId))
       .for("update");
     if (!row) throw new Error(`account ${accountId} not found while linking`);
-    const tier = higherTier(row.tier, "free");
+    await setTier(tx, config, accountId, higherTier(row.tier, "free"));
     await tx
       .update(accounts)
-      .set({ tier, linkedAt: sql`coalesce(${accounts.linkedAt}, now())` })
+      .set({ linkedAt: sql`coalesce(${accounts.linkedAt}, now())` })
       .where(eq(accounts.id, accountId));
-    await raiseCurrentLimit(tx, accountId, dailyLimit(config, tier));
   });
 }
 
@@ -67,7 +66,7 @@ export async function mergeAccounts(
       do update set used_tokens = quota_buckets.used_tokens + excluded.used_tokens,
                     updated_at = now()`);
     await tx.delete(quotaBuckets).where(eq(quotaBuckets.accountId, from));
-    await raiseCurrentLimit(tx, into, dailyLimit(config, tier));
+    await setTier(tx, config, into, tier);
     await tx.update(user).set({ accountId: into }).where(eq(user.accountId, from));
     await tx
       .update(accountMerges)
@@ -76,7 +75,7 @@ export async function mergeAccounts(
     await tx.insert(accountMerges).values({ fromAccountId: from, intoAccountId: into });
     await tx
       .update(accounts)
-      .set({ tier, linkedAt: sql`coalesce(${accounts.linkedAt}, now())` })
+      .set({ linkedAt: sql`coalesce(${accounts.linkedAt}, now())` })
       .where(eq(accounts.id, into));
     await tx.delete(accounts).where(eq(accounts.id, from));
   });

@@ -17,6 +17,8 @@ export interface Principal {
   tier: Tier;
   isAnonymous: boolean;
   via: "session" | "key";
+  /** The signed-in user's email; null for virtual-key callers. */
+  email: string | null;
 }
 
 async function fromSession(c: Context<AppEnv>): Promise<Principal | null> {
@@ -37,6 +39,7 @@ async function fromSession(c: Context<AppEnv>): Promise<Principal | null> {
     tier: row.tier,
     isAnonymous: result.user.isAnonymous === true,
     via: "session",
+    email: result.user.email,
   };
 }
 
@@ -54,6 +57,7 @@ async function fromKey(c: Context<AppEnv>, key: string): Promise<Principal | nul
     tier: owner.tier,
     isAnonymous: owner.tier === "anon",
     via: "key",
+    email: null,
   };
 }
 

@@ -2,6 +2,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { accounts, type Tier, virtualKeys } from "../db/schema";
+import { sha256Hex } from "../lib/sha256";
 
 type Queryable = Pick<Database, "insert" | "select" | "update">;
 
@@ -14,10 +15,8 @@ function base64url(bytes: Uint8Array): string {
     .replace(/=+$/, "");
 }
 
-export async function hashKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+/** Only this is stored: a key is looked up by its SHA-256. */
+export const hashKey = sha256Hex;
 
 export function looksLikeKey(value: string): boolean {
   return value.startsWith(KEY_PREFIX) && value.length === KEY_PREFIX.length + 43;

@@ -6,10 +6,12 @@ import type { SweepRequest } from "../account-agent/sweep";
 import type { AppConfig } from "../config";
 import type { Database } from "../db/client";
 import type { Env } from "../env";
+import { accountHash } from "../lib/account-hash";
 
 const BATCH = 200;
 /** Enough batches to catch up after an outage without a run lasting minutes. */
 const MAX_BATCHES = 25;
+const SWEEP_PARALLEL = 8;
 
 /** Asks each account's AccountAgent to settle its reservations open past the limit. */
 export async function sweepStaleReservations(db: Database, env: Env, config: AppConfig) {
@@ -25,22 +27,52 @@ export async function sweepStaleReservations(db: Database, env: Env, config: App
     group by account_id
     limit ${BATCH}`);
   let settled = 0;
-  for (const { account_id, reservations } of stale) {
-    const agent = env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(account_id));
-    const res = await agent.fetch("https://account-agent/sweep", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ accountId: account_id, reservations } satisfies SweepRequest),
-    });
-    settled += ((await res.json()) as { settled: number }).settled;
+  // A few agents at a time: each settles over its own connection.
+  for (let i = 0; i < stale.length; i += SWEEP_PARALLEL) {
+    const batch = stale.slice(i, i + SWEEP_PARALLEL);
+    const answers = await Promise.allSettled(
+      batch.map(async ({ account_id, reservations }) => {
+        const agent = env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(account_id));
+        const res = await agent.fetch("https://account-agent/sweep", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ accountId: account_id, reservations } satisfies SweepRequest),
+        });
+        if (!res.ok) throw new Error(`agent answered ${res.status}`);
+        return ((await res.json()) as { settled: number }).settled;
+      }),
+    );
+    // One agent failing must not stop the others; the next run retries what is left open.
+    for (const [j, answer] of answers.entries()) {
+      if (answer.status === "fulfilled") settled += answer.value;
+      else {
+        console.error(
+          JSON.stringify({
+            msg: "sweep failed",
+            account: await accountHash(batch[j]?.account_id ?? ""),
+            error: String(answer.reason),
+          }),
+        );
+      }
+    }
   }
   return settled;
 }
 
-/** Deletes anonymous accounts idle past retention: users (and their sessions), then the rest. */
-export async function removeIdleAnonymousAccounts(db: Database, config: AppConfig) {
-  let removed = 0;
+/** Runs a deleting statement batch by batch until a batch comes back short; the total. */
+async function inBatches(size: number, once: (size: number) => Promise<number>) {
+  let total = 0;
   for (let i = 0; i < MAX_BATCHES; i++) {
+    const n = await once(size);
+    total += n;
+    if (n < size) break;
+  }
+  return total;
+}
+
+/** Deletes anonymous accounts idle past retention: users (and their sessions), then the rest. */
+export function removeIdleAnonymousAccounts(db: Database, config: AppConfig) {
+  return inBatches(BATCH, async (size) => {
     const [row] = await db.execute<{ n: number }>(sql`
       with idle as (
         select id from accounts a
@@ -48,31 +80,26 @@ export async function removeIdleAnonymousAccounts(db: Database, config: AppConfi
           and last_active_at < now() - make_interval(days => ${config.retention.anonDays})
           and not exists (select 1 from open_reservations r where r.account_id = a.id)
         order by last_active_at
-        limit ${BATCH}
+        limit ${size}
         for update skip locked
       ),
       users_gone as (delete from "user" where account_id in (select id from idle)),
       gone as (delete from accounts where id in (select id from idle) returning id)
       select count(*)::int as n from gone`);
-    removed += row?.n ?? 0;
-    if ((row?.n ?? 0) < BATCH) break;
-  }
-  return removed;
+    return row?.n ?? 0;
+  });
 }
 
-export async function pruneUsageLog(db: Database, config: AppConfig) {
-  let pruned = 0;
-  for (let i = 0; i < MAX_BATCHES; i++) {
+export function pruneUsageLog(db: Database, config: AppConfig) {
+  return inBatches(BATCH * 5, async (size) => {
     const [row] = await db.execute<{ n: number }>(sql`
       with old as (
         select id from usage_log
         where created_at < now() - make_interval(days => ${config.retention.usageDays})
-        limit ${BATCH * 5}
+        limit ${size}
       ),
       gone as (delete from usage_log where id in (select id from old) returning id)
       select count(*)::int as n from gone`);
-    pruned += row?.n ?? 0;
-    if ((row?.n ?? 0) < BATCH * 5) break;
-  }
-  return pruned;
+    return row?.n ?? 0;
+  });
 }

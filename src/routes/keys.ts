@@ -8,11 +8,11 @@ import { createKey } from "../auth/virtual-keys";
 import { virtualKeys } from "../db/schema";
 import { AppError } from "../errors";
 import { iso, isUuid } from "../lib/format";
-import { ErrorSchema } from "../schemas/common";
+import { errorDoc, json } from "../schemas/common";
 
 const MAX_ACTIVE_KEYS = 25;
 
-const KeySchema = z
+export const KeySchema = z
   .object({
     id: z.string().uuid(),
     label: z.string(),
@@ -23,9 +23,7 @@ const KeySchema = z
   })
   .openapi("VirtualKey");
 
-const errors = {
-  401: { description: "Not signed in", content: { "application/json": { schema: ErrorSchema } } },
-} as const;
+const errors = { 401: errorDoc("Not signed in") } as const;
 const session = authenticate("session");
 
 const listRoute = createRoute({
@@ -34,10 +32,7 @@ const listRoute = createRoute({
   summary: "List the account's virtual keys",
   middleware: session,
   responses: {
-    200: {
-      description: "Keys, newest first",
-      content: { "application/json": { schema: z.object({ data: z.array(KeySchema) }) } },
-    },
+    200: json(z.object({ data: z.array(KeySchema) }), "Keys, newest first"),
     ...errors,
   },
 });
@@ -58,17 +53,9 @@ const createKeyRoute = createRoute({
     },
   },
   responses: {
-    201: {
-      description: "The new key",
-      content: {
-        "application/json": { schema: KeySchema.extend({ key: z.string() }).openapi("NewKey") },
-      },
-    },
-    400: { description: "Invalid body", content: { "application/json": { schema: ErrorSchema } } },
-    409: {
-      description: "Too many active keys",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
+    201: json(KeySchema.extend({ key: z.string() }).openapi("NewKey"), "The new key"),
+    400: errorDoc("Invalid body"),
+    409: errorDoc("Too many active keys"),
     ...errors,
   },
 });
@@ -80,14 +67,16 @@ const revokeRoute = createRoute({
   middleware: session,
   request: { params: z.object({ id: z.string() }) },
   responses: {
-    200: { description: "The revoked key", content: { "application/json": { schema: KeySchema } } },
-    404: { description: "No such key", content: { "application/json": { schema: ErrorSchema } } },
+    200: json(KeySchema, "The revoked key"),
+    404: errorDoc("No such key"),
     ...errors,
   },
 });
 
 type KeyRow = typeof virtualKeys.$inferSelect;
-const keyJson = (k: Pick<KeyRow, "id" | "label" | "prefix" | "createdAt"> & Partial<KeyRow>) => ({
+export const keyJson = (
+  k: Pick<KeyRow, "id" | "label" | "prefix" | "createdAt"> & Partial<KeyRow>,
+) => ({
   id: k.id,
   label: k.label,
   prefix: k.prefix,

@@ -2,6 +2,8 @@
 // which sign-in buttons to show, and whether to label the model a scripted demo.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
+import { TIERS } from "../db/schema";
+import { json } from "../schemas/common";
 
 const ConfigSchema = z
   .object({
@@ -13,9 +15,7 @@ const ConfigSchema = z
       oidc: z.object({ name: z.string() }).nullable(),
     }),
     providers: z.array(z.string()),
-    models: z.array(
-      z.object({ id: z.string(), provider: z.string(), min_tier: z.enum(["anon", "free", "pro"]) }),
-    ),
+    models: z.array(z.object({ id: z.string(), provider: z.string(), min_tier: z.enum(TIERS) })),
     demo_model: z.boolean(),
   })
   .openapi("PublicConfig");
@@ -25,10 +25,7 @@ const route = createRoute({
   path: "/config",
   summary: "Public configuration: sync mode, sign-in options, models, demo flag",
   responses: {
-    200: {
-      description: "The configuration",
-      content: { "application/json": { schema: ConfigSchema } },
-    },
+    200: json(ConfigSchema, "The configuration"),
   },
 });
 

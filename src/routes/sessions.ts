@@ -6,16 +6,15 @@ import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
 import { agentMessages, agentSessions, agentToolCalls } from "../db/schema";
 import { AppError } from "../errors";
-import { iso, isUuid } from "../lib/format";
+import { isUuid } from "../lib/format";
 import { currentBucket } from "../quota/buckets";
 import { dailyLimit } from "../quota/tiers";
-import { ErrorSchema } from "../schemas/common";
+import { errorDoc, json, paging } from "../schemas/common";
 import { QuotaSchema, quotaJson } from "../schemas/quota";
+import { ToolCallFields, toolCallFields } from "./tool-calls";
 
 const session = authenticate("session");
-const unauthorized = {
-  401: { description: "Not signed in", content: { "application/json": { schema: ErrorSchema } } },
-} as const;
+const unauthorized = { 401: errorDoc("Not signed in") } as const;
 
 const SessionSchema = z
   .object({
@@ -27,16 +26,10 @@ const SessionSchema = z
   })
   .openapi("Session");
 
-const ToolCallSchema = z.object({
-  id: z.string(),
+// The transcript replays calls as the model made them, so it carries their order and arguments.
+const ToolCallSchema = ToolCallFields.extend({
   position: z.number().int(),
-  name: z.string(),
   arguments: z.string(),
-  proposed_code: z.string().nullable(),
-  executed_code: z.string().nullable(),
-  status: z.string(),
-  output: z.string().nullable(),
-  completed_at: z.string().nullable(),
 });
 
 const MessageSchema = z
@@ -57,17 +50,12 @@ const listRoute = createRoute({
   path: "/sessions",
   summary: "The caller's sessions, most recently active first",
   middleware: session,
-  request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-      before: z.string().datetime().optional(),
-    }),
-  },
+  request: { query: z.object(paging) },
   responses: {
-    200: {
-      description: "Sessions; pass the last updated_at as `before` for the next page",
-      content: { "application/json": { schema: z.object({ data: z.array(SessionSchema) }) } },
-    },
+    200: json(
+      z.object({ data: z.array(SessionSchema) }),
+      "Sessions; pass the last updated_at as `before` for the next page",
+    ),
     ...unauthorized,
   },
 });
@@ -79,14 +67,8 @@ const messagesRoute = createRoute({
   middleware: session,
   request: { params: z.object({ id: z.string() }) },
   responses: {
-    200: {
-      description: "The transcript",
-      content: { "application/json": { schema: z.object({ data: z.array(MessageSchema) }) } },
-    },
-    404: {
-      description: "No such session",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
+    200: json(z.object({ data: z.array(MessageSchema) }), "The transcript"),
+    404: errorDoc("No such session"),
     ...unauthorized,
   },
 });
@@ -97,7 +79,7 @@ const quotaRoute = createRoute({
   summary: "The current quota window",
   middleware: session,
   responses: {
-    200: { description: "Quota", content: { "application/json": { schema: QuotaSchema } } },
+    200: json(QuotaSchema, "Quota"),
     ...unauthorized,
   },
 });
@@ -110,7 +92,7 @@ export const sessions = new OpenAPIHono<AppEnv>()
       .db()
       .select()
       .from(agentSessions)
-      .where(before ? and(owned, lt(agentSessions.updatedAt, new Date(before))) : owned)
+      .where(and(owned, before ? lt(agentSessions.updatedAt, new Date(before)) : undefined))
       .orderBy(desc(agentSessions.updatedAt))
       .limit(limit);
     const data = rows.map((s) => ({
@@ -155,17 +137,7 @@ export const sessions = new OpenAPIHono<AppEnv>()
       created_at: m.createdAt.toISOString(),
       tool_calls: calls
         .filter((t) => t.messageId === m.id)
-        .map((t) => ({
-          id: t.id,
-          position: t.position,
-          name: t.name,
-          arguments: t.arguments,
-          proposed_code: t.proposedCode,
-          executed_code: t.executedCode,
-          status: t.status,
-          output: t.output,
-          completed_at: iso(t.completedAt),
-        })),
+        .map((t) => ({ ...toolCallFields(t), position: t.position, arguments: t.arguments })),
     }));
     return c.json({ data }, 200);
   })

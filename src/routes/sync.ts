@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
 import { AppError } from "../errors";
-import { ErrorSchema } from "../schemas/common";
+import { errorDoc, json } from "../schemas/common";
 import { proxyShape } from "../sync/electric-proxy";
 import { isShape, SHAPES, shapeParams } from "../sync/shapes";
 
@@ -33,31 +33,13 @@ const route = createRoute({
         "text/event-stream": { schema: z.string() },
       },
     },
-    400: {
-      description: "Bad protocol parameters",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
-    401: { description: "Not signed in", content: { "application/json": { schema: ErrorSchema } } },
-    404: {
-      description: "Not a synced table",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
-    409: {
-      description: "Shape must be refetched (Electric protocol)",
-      content: { "application/json": { schema: z.array(z.unknown()) } },
-    },
-    502: {
-      description: "Sync service failed",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
-    503: {
-      description: "Sync not configured",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
-    504: {
-      description: "Sync service timed out",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
+    400: errorDoc("Bad protocol parameters"),
+    401: errorDoc("Not signed in"),
+    404: errorDoc("Not a synced table"),
+    409: json(z.array(z.unknown()), "Shape must be refetched (Electric protocol)"),
+    502: errorDoc("Sync service failed"),
+    503: errorDoc("Sync not configured"),
+    504: errorDoc("Sync service timed out"),
   },
 });
 

@@ -5,9 +5,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
-import { agentToolCalls } from "../db/schema";
+import { agentToolCalls, TOOL_CALL_STATUSES } from "../db/schema";
 import { AppError } from "../errors";
-import { ErrorSchema } from "../schemas/common";
+import { iso } from "../lib/format";
+import { errorDoc, json } from "../schemas/common";
 
 export const MAX_TOOL_TEXT_BYTES = 64 * 1024;
 
@@ -18,7 +19,7 @@ const bounded = (what: string) =>
 
 const CompleteSchema = z
   .object({
-    status: z.enum(["done", "error", "skipped"]),
+    status: z.enum(TOOL_CALL_STATUSES).exclude(["proposed"]),
     executed_code: bounded("executed_code").optional(),
     output: bounded("output").optional(),
   })
@@ -29,23 +30,39 @@ const CompleteSchema = z
   })
   .openapi("ToolCallCompletion");
 
-const ToolCallSchema = z
-  .object({
-    id: z.string(),
-    session_id: z.string(),
-    message_id: z.string(),
-    name: z.string(),
-    status: z.enum(["proposed", "done", "error", "skipped"]),
-    proposed_code: z.string().nullable(),
-    executed_code: z.string().nullable(),
-    output: z.string().nullable(),
-    completed_at: z.string().nullable(),
-  })
-  .openapi("ToolCall");
+// Shared by the completion response and the session transcript so the two cannot drift apart.
+export const ToolCallFields = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(TOOL_CALL_STATUSES),
+  proposed_code: z.string().nullable(),
+  executed_code: z.string().nullable(),
+  output: z.string().nullable(),
+  completed_at: z.string().nullable(),
+});
 
-const json = (schema: typeof ErrorSchema, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
+type Row = typeof agentToolCalls.$inferSelect;
+export const toolCallFields = (r: Row) => ({
+  id: r.id,
+  name: r.name,
+  status: r.status,
+  proposed_code: r.proposedCode,
+  executed_code: r.executedCode,
+  output: r.output,
+  completed_at: iso(r.completedAt),
+});
+
+// Reported on its own, a call needs the ids that place it; inside a transcript it sits under
+// its message already.
+const ToolCallSchema = ToolCallFields.extend({
+  session_id: z.string(),
+  message_id: z.string(),
+}).openapi("ToolCall");
+
+const toJson = (r: Row) => ({
+  ...toolCallFields(r),
+  session_id: r.sessionId,
+  message_id: r.messageId,
 });
 
 const route = createRoute({
@@ -58,29 +75,13 @@ const route = createRoute({
     body: { required: true, content: { "application/json": { schema: CompleteSchema } } },
   },
   responses: {
-    200: {
-      description: "The tool call",
-      content: { "application/json": { schema: ToolCallSchema } },
-    },
-    400: json(ErrorSchema, "Invalid body"),
-    401: json(ErrorSchema, "Not signed in"),
-    404: json(ErrorSchema, "No such tool call"),
-    409: json(ErrorSchema, "Already completed differently"),
-    413: json(ErrorSchema, "Body too large"),
+    200: json(ToolCallSchema, "The tool call"),
+    400: errorDoc("Invalid body"),
+    401: errorDoc("Not signed in"),
+    404: errorDoc("No such tool call"),
+    409: errorDoc("Already completed differently"),
+    413: errorDoc("Body too large"),
   },
-});
-
-type Row = typeof agentToolCalls.$inferSelect;
-const toJson = (r: Row) => ({
-  id: r.id,
-  session_id: r.sessionId,
-  message_id: r.messageId,
-  name: r.name,
-  status: r.status,
-  proposed_code: r.proposedCode,
-  executed_code: r.executedCode,
-  output: r.output,
-  completed_at: r.completedAt?.toISOString() ?? null,
 });
 
 export const toolCalls = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {

@@ -10,3 +10,18 @@ export const ErrorSchema = z
     }),
   })
   .openapi("Error");
+
+export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+// Every AppError is answered with ErrorSchema, so a documented failure needs only its reason.
+export const errorDoc = (description: string) => json(ErrorSchema, description);
+
+// Lists page by a timestamp cursor (the last row's, as `before`) rather than an offset, so rows
+// added while a client pages do not shift what it has not seen yet.
+export const paging = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().datetime().optional(),
+};

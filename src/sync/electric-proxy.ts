@@ -2,6 +2,7 @@
 // params pinned to the caller, the secret), copies only the protocol's cursor parameters from
 // the client, streams the answer back, and makes every cache treat it as the caller's own.
 import { ELECTRIC_PROTOCOL_QUERY_PARAMS } from "@electric-sql/client";
+import type { AppConfig } from "../config";
 import { AppError } from "../errors";
 
 // The protocol's own parameters, minus the subset__* filters: those would let a client add
@@ -12,14 +13,9 @@ const PASSED_HEADERS = ["content-type", "etag"];
 // A long-poll is held open by Electric for about 20 s before it answers.
 const LIVE_GRACE_MS = 30_000;
 
-export interface ElectricTarget {
-  url: string;
-  secret?: string;
-  timeoutMs: number;
-  access?: { clientId: string; clientSecret: string };
-}
+type ElectricTarget = NonNullable<AppConfig["electric"]>;
 
-export function upstreamUrl(target: ElectricTarget, client: URL, shape: Record<string, string>) {
+function upstreamUrl(target: ElectricTarget, client: URL, shape: Record<string, string>) {
   const url = new URL("/v1/shape", target.url);
   for (const name of FORWARDED) {
     const value = client.searchParams.get(name);

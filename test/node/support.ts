@@ -1,9 +1,9 @@
 // Helpers for Node-side tests: the suite's Postgres server, fresh databases, child processes.
-import { type ChildProcess, spawn } from "node:child_process";
 import postgres from "postgres";
 import { createDatabase } from "../../scripts/lib/postgres.mjs";
+import { start } from "../../scripts/lib/process.mjs";
 
-export const ROOT = new URL("../..", import.meta.url).pathname;
+export { type Running, start } from "../../scripts/lib/process.mjs";
 
 /** The PostgreSQL server the suite runs against (scripts/test.mjs sets it). */
 export function serverUrl(): string {
@@ -20,36 +20,6 @@ export async function freshDatabase(prefix: string): Promise<string> {
 
 export function sqlClient(url: string) {
   return postgres(url, { max: 2, onnotice: () => {} });
-}
-
-export interface Running {
-  child: ChildProcess;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-/** Starts a command in its own process group so the whole tree can be stopped. */
-export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv): Running {
-  const child = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: "pipe" });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  return {
-    child,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      if (child.pid) process.kill(-child.pid, "SIGTERM");
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** Runs a command to completion and returns its exit code and output. */

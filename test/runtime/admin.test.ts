@@ -5,6 +5,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config";
 import {
   adminAudit,
   account as authAccount,
@@ -13,6 +14,7 @@ import {
   virtualKeys,
 } from "../../src/db/schema";
 import worker from "../../src/index";
+import { dailyLimit } from "../../src/quota/tiers";
 import { windowStart } from "../../src/quota/window";
 import { Browser, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
@@ -96,6 +98,9 @@ describe("admin actions", () => {
     });
     expect(await tier.json()).toMatchObject({ before: { tier: "anon" }, after: { tier: "pro" } });
     expect((await owner.me()).tier).toBe("pro");
+    // The new tier applies to today's window at once, not only after the next reset.
+    expect((await owner.me()).quota.limit_tokens).toBe(dailyLimit(loadConfig(env), "pro"));
+    expect(dailyLimit(loadConfig(env), "pro")).toBeGreaterThan(bucket?.limitTokens ?? 0);
 
     const limit = await admin.fetch(`/api/admin/buckets/${bucket?.id}/limit`, {
       method: "POST",

@@ -3,39 +3,24 @@
 // URL and secret become the Worker's ELECTRIC_URL and ELECTRIC_SECRET (see vitest.config.ts).
 // It runs in its own Node process: this project resolves packages for workerd, and the
 // stand-in's Postgres driver must be the Node one.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { start, waitForOutput } from "../../scripts/lib/process.mjs";
 import { ELECTRIC_TEST_SECRET } from "./constants";
 
-const SCRIPT = fileURLToPath(new URL("../fixtures/electric-stand-in.mjs", import.meta.url));
-
 export default async function setup(project: TestProject) {
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new Error("DATABASE_URL is not set");
-  const child = spawn(process.execPath, [SCRIPT], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      ELECTRIC_SECRET: ELECTRIC_TEST_SECRET,
-      ELECTRIC_LIVE_TIMEOUT_MS: "1500",
-      PORT: "0",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+  if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
+  const standIn = start(process.execPath, ["test/fixtures/electric-stand-in.mjs"], {
+    ...process.env,
+    ELECTRIC_SECRET: ELECTRIC_TEST_SECRET,
+    ELECTRIC_LIVE_TIMEOUT_MS: "1500",
+    PORT: "0",
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/\S+)/);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`electric stand-in exited with ${code}`)));
-  });
-  project.provide("electricUrl", url);
-  return () =>
-    new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
+  try {
+    const [, url = ""] = await waitForOutput(standIn, /listening on (http:\/\/\S+)/);
+    project.provide("electricUrl", url);
+  } catch (error) {
+    await standIn.stop();
+    throw error;
+  }
+  return () => standIn.stop();
 }

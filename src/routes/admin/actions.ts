@@ -2,18 +2,20 @@
 // its admin_audit row (who, what, before, after) commit together or not at all.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
+import { setTier } from "../../accounts/tier";
 import { requireAdmin } from "../../admin/access";
 import { audit } from "../../admin/audit";
 import type { AppEnv } from "../../app-env";
 import { accounts, quotaBuckets, virtualKeys } from "../../db/schema";
 import { AppError } from "../../errors";
-import { ErrorSchema } from "../../schemas/common";
-import { adminErrors, json, Tier } from "./schemas";
+import { iso } from "../../lib/format";
+import { errorDoc, json } from "../../schemas/common";
+import { adminErrors, Tier } from "./schemas";
 
 const UUID = z.string().uuid();
 const notFound = {
-  404: json(ErrorSchema, "No such target"),
-  400: json(ErrorSchema, "Invalid body"),
+  404: errorDoc("No such target"),
+  400: errorDoc("Invalid body"),
 };
 
 const post = <B extends z.ZodTypeAny | undefined>(path: string, summary: string, body: B) =>
@@ -48,33 +50,50 @@ const limitRoute = post(
 );
 const revokeRoute = post("/keys/{id}/revoke", "Revoke a virtual key", undefined);
 
+type Tx = Parameters<typeof audit>[0];
+interface Change {
+  targetAccountId: string;
+  before: unknown;
+  after: unknown;
+}
+
+/**
+ * Runs `change` (which locks its target row first, so `before` is what it replaced) in a
+ * transaction that also writes the audit row, and answers with what changed.
+ */
+function audited(
+  vars: AppEnv["Variables"],
+  action: string,
+  id: string,
+  change: (tx: Tx) => Promise<Change>,
+) {
+  return vars.db().transaction(async (tx) => {
+    const { targetAccountId, before, after } = await change(tx);
+    await audit(tx, vars.admin, { action, targetAccountId, targetId: id, before, after });
+    return { id, before, after };
+  });
+}
+
 export const adminActions = new OpenAPIHono<AppEnv>()
   .openapi(tierRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { tier } = c.req.valid("json");
-    const result = await c.var.db().transaction(async (tx) => {
+    const result = await audited(c.var, "account.tier", id, async (tx) => {
       const [before] = await tx
         .select({ tier: accounts.tier })
         .from(accounts)
         .where(eq(accounts.id, id))
         .for("update");
       if (!before) throw new AppError("NOT_FOUND", "No such account");
-      await tx.update(accounts).set({ tier }).where(eq(accounts.id, id));
-      const change = { id, before, after: { tier } };
-      await audit(tx, c.var.admin, {
-        action: "account.tier",
-        targetAccountId: id,
-        targetId: id,
-        ...change,
-      });
-      return change;
+      await setTier(tx, c.var.config, id, tier);
+      return { targetAccountId: id, before, after: { tier } };
     });
     return c.json(result, 200);
   })
   .openapi(limitRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { limit_tokens } = c.req.valid("json");
-    const result = await c.var.db().transaction(async (tx) => {
+    const result = await audited(c.var, "bucket.limit", id, async (tx) => {
       const [before] = await tx
         .select({ accountId: quotaBuckets.accountId, limit_tokens: quotaBuckets.limitTokens })
         .from(quotaBuckets)
@@ -85,20 +104,17 @@ export const adminActions = new OpenAPIHono<AppEnv>()
         .update(quotaBuckets)
         .set({ limitTokens: limit_tokens, updatedAt: sql`now()` })
         .where(eq(quotaBuckets.id, id));
-      const change = { id, before: { limit_tokens: before.limit_tokens }, after: { limit_tokens } };
-      await audit(tx, c.var.admin, {
-        action: "bucket.limit",
+      return {
         targetAccountId: before.accountId,
-        targetId: id,
-        ...change,
-      });
-      return change;
+        before: { limit_tokens: before.limit_tokens },
+        after: { limit_tokens },
+      };
     });
     return c.json(result, 200);
   })
   .openapi(revokeRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const result = await c.var.db().transaction(async (tx) => {
+    const result = await audited(c.var, "key.revoke", id, async (tx) => {
       const [before] = await tx
         .select({ accountId: virtualKeys.accountId, revokedAt: virtualKeys.revokedAt })
         .from(virtualKeys)
@@ -110,18 +126,11 @@ export const adminActions = new OpenAPIHono<AppEnv>()
         .set({ revokedAt: sql`coalesce(${virtualKeys.revokedAt}, now())` })
         .where(eq(virtualKeys.id, id))
         .returning({ revokedAt: virtualKeys.revokedAt });
-      const change = {
-        id,
-        before: { revoked_at: before.revokedAt?.toISOString() ?? null },
-        after: { revoked_at: after?.revokedAt?.toISOString() ?? null },
-      };
-      await audit(tx, c.var.admin, {
-        action: "key.revoke",
+      return {
         targetAccountId: before.accountId,
-        targetId: id,
-        ...change,
-      });
-      return change;
+        before: { revoked_at: iso(before.revokedAt) },
+        after: { revoked_at: iso(after?.revokedAt) },
+      };
     });
     return c.json(result, 200);
   });

@@ -2,6 +2,7 @@
 // (metadata only), virtual keys (never their hashes) and the audit trail.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import type { PgColumn, PgSelect } from "drizzle-orm/pg-core";
 import { requireAdmin } from "../../admin/access";
 import type { AppEnv } from "../../app-env";
 import {
@@ -17,6 +18,8 @@ import {
 } from "../../db/schema";
 import { iso } from "../../lib/format";
 import { windowStart } from "../../quota/window";
+import { json, paging } from "../../schemas/common";
+import { keyJson } from "../keys";
 import {
   AdminAccount,
   AdminAuditEntry,
@@ -25,15 +28,10 @@ import {
   AdminSession,
   AdminUsage,
   adminErrors,
-  json,
   page,
   Tier,
 } from "./schemas";
 
-const paging = {
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().datetime().optional(),
-};
 const accountFilter = { account_id: z.string().uuid().optional() };
 
 const get = <P extends string, Q extends z.ZodRawShape, R extends z.ZodTypeAny>(
@@ -97,26 +95,33 @@ const routes = {
   }),
 };
 
-function where(...conditions: (SQL | undefined)[]) {
-  return and(...conditions.filter((c): c is SQL => c !== undefined));
+const matches = (column: PgColumn, value: string | undefined) =>
+  value ? eq(column, value) : undefined;
+
+// `column` is both the order and the cursor, so `before` must be the last row's value of it.
+function newestFirst<Q extends PgSelect>(
+  query: Q,
+  column: PgColumn,
+  { limit, before }: { limit: number; before?: string },
+  ...filters: (SQL | undefined)[]
+) {
+  return query
+    .where(and(...filters, before ? lt(column, new Date(before)) : undefined))
+    .orderBy(desc(column))
+    .limit(limit);
 }
 
 export const adminReads = new OpenAPIHono<AppEnv>()
   .openapi(routes.me, (c) => c.json({ email: c.var.admin.email }, 200))
   .openapi(routes.accounts, async (c) => {
-    const { limit, before, tier } = c.req.valid("query");
+    const query = c.req.valid("query");
     const db = c.var.db();
-    const rows = await db
-      .select()
-      .from(accounts)
-      .where(
-        where(
-          tier ? eq(accounts.tier, tier) : undefined,
-          before ? lt(accounts.createdAt, new Date(before)) : undefined,
-        ),
-      )
-      .orderBy(desc(accounts.createdAt))
-      .limit(limit);
+    const rows = await newestFirst(
+      db.select().from(accounts).$dynamic(),
+      accounts.createdAt,
+      query,
+      matches(accounts.tier, query.tier),
+    );
     const ids = rows.map((a) => a.id);
     const [people, links, today] = ids.length
       ? await Promise.all([
@@ -177,21 +182,15 @@ export const adminReads = new OpenAPIHono<AppEnv>()
     return c.json({ data }, 200);
   })
   .openapi(routes.usage, async (c) => {
-    const { limit, before, account_id, model, status } = c.req.valid("query");
-    const rows = await c.var
-      .db()
-      .select()
-      .from(usageLog)
-      .where(
-        where(
-          account_id ? eq(usageLog.accountId, account_id) : undefined,
-          model ? eq(usageLog.model, model) : undefined,
-          status ? eq(usageLog.status, status) : undefined,
-          before ? lt(usageLog.createdAt, new Date(before)) : undefined,
-        ),
-      )
-      .orderBy(desc(usageLog.createdAt))
-      .limit(limit);
+    const query = c.req.valid("query");
+    const rows = await newestFirst(
+      c.var.db().select().from(usageLog).$dynamic(),
+      usageLog.createdAt,
+      query,
+      matches(usageLog.accountId, query.account_id),
+      matches(usageLog.model, query.model),
+      matches(usageLog.status, query.status),
+    );
     const data = rows.map((u) => ({
       id: u.id,
       account_id: u.accountId,
@@ -209,25 +208,23 @@ export const adminReads = new OpenAPIHono<AppEnv>()
     return c.json({ data }, 200);
   })
   .openapi(routes.sessions, async (c) => {
-    const { limit, before, account_id } = c.req.valid("query");
-    const rows = await c.var
-      .db()
-      .select({
-        id: agentSessions.id,
-        accountId: agentSessions.accountId,
-        messageCount: agentSessions.messageCount,
-        createdAt: agentSessions.createdAt,
-        updatedAt: agentSessions.updatedAt,
-      })
-      .from(agentSessions)
-      .where(
-        where(
-          account_id ? eq(agentSessions.accountId, account_id) : undefined,
-          before ? lt(agentSessions.updatedAt, new Date(before)) : undefined,
-        ),
-      )
-      .orderBy(desc(agentSessions.updatedAt))
-      .limit(limit);
+    const query = c.req.valid("query");
+    const rows = await newestFirst(
+      c.var
+        .db()
+        .select({
+          id: agentSessions.id,
+          accountId: agentSessions.accountId,
+          messageCount: agentSessions.messageCount,
+          createdAt: agentSessions.createdAt,
+          updatedAt: agentSessions.updatedAt,
+        })
+        .from(agentSessions)
+        .$dynamic(),
+      agentSessions.updatedAt,
+      query,
+      matches(agentSessions.accountId, query.account_id),
+    );
     const data = rows.map((s) => ({
       id: s.id,
       account_id: s.accountId,
@@ -238,47 +235,35 @@ export const adminReads = new OpenAPIHono<AppEnv>()
     return c.json({ data }, 200);
   })
   .openapi(routes.keys, async (c) => {
-    const { limit, before, account_id } = c.req.valid("query");
-    const rows = await c.var
-      .db()
-      .select({
-        id: virtualKeys.id,
-        accountId: virtualKeys.accountId,
-        label: virtualKeys.label,
-        prefix: virtualKeys.prefix,
-        createdAt: virtualKeys.createdAt,
-        lastUsedAt: virtualKeys.lastUsedAt,
-        revokedAt: virtualKeys.revokedAt,
-      })
-      .from(virtualKeys)
-      .where(
-        where(
-          account_id ? eq(virtualKeys.accountId, account_id) : undefined,
-          before ? lt(virtualKeys.createdAt, new Date(before)) : undefined,
-        ),
-      )
-      .orderBy(desc(virtualKeys.createdAt))
-      .limit(limit);
-    const data = rows.map((k) => ({
-      id: k.id,
-      account_id: k.accountId,
-      label: k.label,
-      prefix: k.prefix,
-      created_at: k.createdAt.toISOString(),
-      last_used_at: iso(k.lastUsedAt),
-      revoked_at: iso(k.revokedAt),
-    }));
+    const query = c.req.valid("query");
+    // Only the columns an admin may see are read, so a hash cannot reach the response.
+    const rows = await newestFirst(
+      c.var
+        .db()
+        .select({
+          id: virtualKeys.id,
+          accountId: virtualKeys.accountId,
+          label: virtualKeys.label,
+          prefix: virtualKeys.prefix,
+          createdAt: virtualKeys.createdAt,
+          lastUsedAt: virtualKeys.lastUsedAt,
+          revokedAt: virtualKeys.revokedAt,
+        })
+        .from(virtualKeys)
+        .$dynamic(),
+      virtualKeys.createdAt,
+      query,
+      matches(virtualKeys.accountId, query.account_id),
+    );
+    const data = rows.map((k) => ({ ...keyJson(k), account_id: k.accountId }));
     return c.json({ data }, 200);
   })
   .openapi(routes.audit, async (c) => {
-    const { limit, before } = c.req.valid("query");
-    const rows = await c.var
-      .db()
-      .select()
-      .from(adminAudit)
-      .where(before ? lt(adminAudit.createdAt, new Date(before)) : undefined)
-      .orderBy(desc(adminAudit.createdAt))
-      .limit(limit);
+    const rows = await newestFirst(
+      c.var.db().select().from(adminAudit).$dynamic(),
+      adminAudit.createdAt,
+      c.req.valid("query"),
+    );
     const data = rows.map((a) => ({
       id: a.id,
       actor_email: a.actorEmail,

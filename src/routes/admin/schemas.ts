@@ -1,9 +1,11 @@
 // What the admin API shows. Deliberately narrow: no key hashes, tokens, passwords or message
 // text ever leave the server, because these schemas do not have room for them.
 import { z } from "@hono/zod-openapi";
-import { ErrorSchema } from "../../schemas/common";
+import { TIERS } from "../../db/schema";
+import { errorDoc } from "../../schemas/common";
+import { KeySchema } from "../keys";
 
-export const Tier = z.enum(["anon", "free", "pro"]);
+export const Tier = z.enum(TIERS);
 
 export const AdminAccount = z
   .object({
@@ -55,17 +57,7 @@ export const AdminSession = z
   })
   .openapi("AdminSession");
 
-export const AdminKey = z
-  .object({
-    id: z.string(),
-    account_id: z.string(),
-    label: z.string(),
-    prefix: z.string(),
-    created_at: z.string(),
-    last_used_at: z.string().nullable(),
-    revoked_at: z.string().nullable(),
-  })
-  .openapi("AdminKey");
+export const AdminKey = KeySchema.extend({ account_id: z.string() }).openapi("AdminKey");
 
 export const AdminAuditEntry = z
   .object({
@@ -82,12 +74,7 @@ export const AdminAuditEntry = z
 
 export const page = <T extends z.ZodTypeAny>(item: T) => z.object({ data: z.array(item) });
 
-export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
 export const adminErrors = {
-  401: json(ErrorSchema, "Not signed in"),
-  403: json(ErrorSchema, "Not on the staff list"),
+  401: errorDoc("Not signed in"),
+  403: errorDoc("Not on the staff list"),
 } as const;
