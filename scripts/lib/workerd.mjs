@@ -14,7 +14,7 @@ const BUNDLE_DIR = join(ROOT, ".wrangler/bundle");
 const fromWrangler = createRequire(join(ROOT, "node_modules/wrangler/package.json"));
 
 /** Starts the Worker; `vars` are its variables. Returns its URL and a stop function. */
-export async function startWorkerd({ databaseUrl, vars, onLog = () => {} }) {
+export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspectorPort }) {
   // wrangler's bundle step reads the assets directory, so the client is built first.
   await build({ configFile: join(ROOT, "client/vite.config.ts"), logLevel: "warn" });
   execFileSync(
@@ -35,6 +35,7 @@ export async function startWorkerd({ databaseUrl, vars, onLog = () => {} }) {
       // Miniflare's own entry socket is unused; a free port keeps it off 8787.
       host: "127.0.0.1",
       port: 0,
+      inspectorPort,
       handleStructuredLogs: onLog,
       workers: [
         {

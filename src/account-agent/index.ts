@@ -11,7 +11,7 @@ import { accountHash } from "../lib/account-hash";
 import { reserveTokens } from "../quota/reserve";
 import { Admission } from "./admission";
 import { InferenceRun, type RunHost } from "./inference-run";
-import type { InferenceJob } from "./job";
+import { type InferenceJob, STALE_CALLER_HEADER } from "./job";
 import { type ReservationRecord, type Settlement, settle } from "./settle";
 import type { SweepRequest } from "./sweep";
 
@@ -67,13 +67,17 @@ export class AccountAgent extends DurableObject<Env> {
     let admitted = true;
     try {
       const id = crypto.randomUUID();
-      const reservation = await reserveTokens(
-        this.db(),
+      const reservation = await reserveTokens(this.db(), {
         id,
-        job.accountId,
-        limits.dailyTokens,
-        job.reserve,
-      );
+        accountId: job.accountId,
+        tier: job.tier,
+        keyHash: job.keyHash,
+        dailyLimit: limits.dailyTokens,
+        tokens: job.reserve,
+      });
+      if (!reservation.ok && reservation.reason === "caller") {
+        return new Response(null, { status: 409, headers: { [STALE_CALLER_HEADER]: "1" } });
+      }
       if (!reservation.ok) {
         const retryAfter = Math.ceil((reservation.resetAt.getTime() - Date.now()) / 1000);
         return errorJson(

@@ -7,7 +7,10 @@ import type { UpstreamRequest } from "../gateway/providers/types";
 export interface InferenceJob {
   requestId: string;
   accountId: string;
+  /** The tier the Worker validated against; the reservation refuses if it has changed. */
   tier: Tier;
+  /** The virtual key's hash, checked (live, this account's) by the reservation; null for sessions. */
+  keyHash: string | null;
   model: ModelEntry;
   upstream: UpstreamRequest;
   stream: boolean;
@@ -19,3 +22,9 @@ export interface InferenceJob {
   /** The trailing user message, recorded with the reply; null on tool-result turns. */
   userMessage: string | null;
 }
+
+/**
+ * Marks the agent's answer when the reservation found the caller changed since the Worker
+ * looked (tier, or a revoked or moved key). Nothing was reserved; the Worker looks again.
+ */
+export const STALE_CALLER_HEADER = "x-gradual-stale-caller";

@@ -8,7 +8,8 @@ import { AppError } from "../errors";
 import { accountHash } from "../lib/account-hash";
 import { afterResponse } from "../middleware/database";
 import { createAuth } from "./auth";
-import { findKeyOwner, touchKey } from "./virtual-keys";
+import { cachedOwner, forgetOwner, rememberOwner } from "./key-cache";
+import { findKeyOwner, hashKey, looksLikeKey, touchKey } from "./virtual-keys";
 
 export interface Principal {
   accountId: string;
@@ -19,6 +20,10 @@ export interface Principal {
   via: "session" | "key";
   /** The signed-in user's email; null for virtual-key callers. */
   email: string | null;
+  /** The virtual key's SHA-256, which the reservation checks again; null for sessions. */
+  keyHash: string | null;
+  /** Resolved from this isolate's key cache, not the database: only a routing hint. */
+  cached: boolean;
 }
 
 async function fromSession(c: Context<AppEnv>): Promise<Principal | null> {
@@ -40,17 +45,33 @@ async function fromSession(c: Context<AppEnv>): Promise<Principal | null> {
     isAnonymous: result.user.isAnonymous === true,
     via: "session",
     email: result.user.email,
+    keyHash: null,
+    cached: false,
   };
 }
 
-async function fromKey(c: Context<AppEnv>, key: string): Promise<Principal | null> {
-  const db = c.var.db();
-  const owner = await findKeyOwner(db, key);
-  if (!owner) return null;
-  afterResponse(
-    c,
-    touchKey(db, owner.keyId).catch(() => {}),
-  );
+/**
+ * `reserving` routes read the isolate's key cache: their reservation statement checks the key
+ * and tier again and records the key's use. Other routes always ask the database.
+ */
+async function fromKey(
+  c: Context<AppEnv>,
+  keyHash: string,
+  reserving: boolean,
+): Promise<Principal | null> {
+  let owner = reserving ? cachedOwner(keyHash) : null;
+  const cached = owner !== null;
+  if (!owner) {
+    const db = c.var.db();
+    owner = await findKeyOwner(db, keyHash);
+    if (!owner) return null;
+    rememberOwner(keyHash, owner);
+    if (!reserving)
+      afterResponse(
+        c,
+        touchKey(db, owner.keyId).catch(() => {}),
+      );
+  }
   return {
     accountId: owner.accountId,
     userId: null,
@@ -58,7 +79,19 @@ async function fromKey(c: Context<AppEnv>, key: string): Promise<Principal | nul
     isAnonymous: owner.tier === "anon",
     via: "key",
     email: null,
+    keyHash,
+    cached,
   };
+}
+
+/** The caller as the database sees it now, after `stale` (perhaps cached) was refused. */
+export async function freshPrincipal(
+  c: Context<AppEnv>,
+  stale: Principal,
+): Promise<Principal | null> {
+  if (stale.keyHash === null) return fromSession(c);
+  forgetOwner(stale.keyHash);
+  return fromKey(c, stale.keyHash, true);
 }
 
 function bearer(c: Context<AppEnv>): string | null {
@@ -70,14 +103,17 @@ function bearer(c: Context<AppEnv>): string | null {
 /**
  * Requires a caller. `session` routes (the browser's /api) take the cookie; `key` routes
  * (/v1, OpenAI-compatible) take `Authorization: Bearer <virtual key>` and answer 401 in
- * OpenAI's shape otherwise.
+ * OpenAI's shape otherwise. `reserving` marks routes whose reservation re-checks the key.
  */
-export function authenticate(via: "session" | "key"): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  via: "session" | "key",
+  { reserving = false } = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     let principal: Principal | null;
     if (via === "key") {
       const key = bearer(c);
-      principal = key ? await fromKey(c, key) : null;
+      principal = key && looksLikeKey(key) ? await fromKey(c, await hashKey(key), reserving) : null;
       if (!principal)
         throw new AppError("INVALID_API_KEY", undefined, { details: { param: null } });
     } else {

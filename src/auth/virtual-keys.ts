@@ -43,14 +43,13 @@ export interface KeyOwner {
   tier: Tier;
 }
 
-/** The account a live (not revoked) key belongs to, or null. */
-export async function findKeyOwner(db: Queryable, key: string): Promise<KeyOwner | null> {
-  if (!looksLikeKey(key)) return null;
+/** The account a live (not revoked) key, given by its hash, belongs to, or null. */
+export async function findKeyOwner(db: Queryable, keyHash: string): Promise<KeyOwner | null> {
   const [row] = await db
     .select({ keyId: virtualKeys.id, accountId: virtualKeys.accountId, tier: accounts.tier })
     .from(virtualKeys)
     .innerJoin(accounts, eq(accounts.id, virtualKeys.accountId))
-    .where(and(eq(virtualKeys.keyHash, await hashKey(key)), isNull(virtualKeys.revokedAt)));
+    .where(and(eq(virtualKeys.keyHash, keyHash), isNull(virtualKeys.revokedAt)));
   return row ?? null;
 }
 

@@ -77,6 +77,7 @@ export async function prepareJob(
     requestId,
     accountId: principal.accountId,
     tier: principal.tier,
+    keyHash: principal.keyHash,
     model,
     upstream: {
       model: model.id,

@@ -1,52 +1,88 @@
 // The reservation: one statement that checks and takes in the same conditional UPDATE, so no
 // number of concurrent requests can push used_tokens past the limit, and records the open
-// reservation alongside (the settling statement removes it). A window's bucket is created on
-// first use, then the statement is tried once more.
+// reservation alongside (the settling statement removes it). The same statement checks the
+// caller the Worker validated against (still this tier; the key still live and this account's),
+// because the Worker may have routed on a cached key, and records the key's use. A window's
+// bucket is created on first use, then the statement is tried once more.
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { quotaBuckets } from "../db/schema";
+import { quotaBuckets, type Tier } from "../db/schema";
 import { windowReset, windowStart } from "./window";
+
+export interface ReserveRequest {
+  id: string;
+  accountId: string;
+  tier: Tier;
+  /** The virtual key the request came with; null for a session. */
+  keyHash: string | null;
+  /** The limit a bucket created now starts with. */
+  dailyLimit: number;
+  tokens: number;
+}
 
 export type Reservation =
   | { ok: true; windowStart: Date; usedTokens: number; limitTokens: number }
-  | { ok: false; resetAt: Date };
+  | { ok: false; reason: "quota"; resetAt: Date }
+  /** The tier changed, or the key was revoked or moved, since the Worker looked. */
+  | { ok: false; reason: "caller" };
 
-async function take(db: Database, id: string, accountId: string, start: Date, tokens: number) {
-  const rows = await db.execute<{ used_tokens: number; limit_tokens: number }>(sql`
-    with taken as (
+type TakeRow = {
+  caller_ok: boolean;
+  used_tokens: number | null;
+  limit_tokens: number | null;
+};
+
+async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeRow> {
+  const window = start.toISOString();
+  const rows = await db.execute<TakeRow>(sql`
+    with caller as (
+      select 1 from accounts a
+      where a.id = ${r.accountId} and a.tier = ${r.tier}
+        and (${r.keyHash}::text is null or exists (
+          select 1 from virtual_keys k
+          where k.key_hash = ${r.keyHash} and k.account_id = a.id and k.revoked_at is null))
+    ),
+    touched as (
+      update virtual_keys set last_used_at = now()
+      where key_hash = ${r.keyHash} and exists (select 1 from caller)
+        and (last_used_at is null or last_used_at < now() - interval '1 minute')
+    ),
+    taken as (
       update quota_buckets
-      set used_tokens = used_tokens + ${tokens}, updated_at = now()
-      where account_id = ${accountId} and window_start = ${start.toISOString()}::timestamptz
-        and used_tokens + ${tokens} <= limit_tokens
+      set used_tokens = used_tokens + ${r.tokens}, updated_at = now()
+      where account_id = ${r.accountId} and window_start = ${window}::timestamptz
+        and used_tokens + ${r.tokens} <= limit_tokens and exists (select 1 from caller)
       returning used_tokens, limit_tokens
     ),
     opened as (
       insert into open_reservations (id, account_id, window_start, reserved_tokens)
-      select ${id}, ${accountId}, ${start.toISOString()}::timestamptz, ${tokens} from taken
+      select ${r.id}, ${r.accountId}, ${window}::timestamptz, ${r.tokens} from taken
     )
-    select used_tokens, limit_tokens from taken`);
-  return rows[0];
+    select exists (select 1 from caller) as caller_ok, taken.used_tokens, taken.limit_tokens
+    from (select 1) as one left join taken on true`);
+  const row = rows[0];
+  if (!row) throw new Error("the reservation statement returned no row");
+  return row;
 }
 
 export async function reserveTokens(
   db: Database,
-  id: string,
-  accountId: string,
-  dailyLimit: number,
-  tokens: number,
+  request: ReserveRequest,
   now = new Date(),
 ): Promise<Reservation> {
   const start = windowStart(now);
-  let row = await take(db, id, accountId, start, tokens);
-  if (!row) {
+  let row = await take(db, request, start);
+  if (row.caller_ok && row.used_tokens === null) {
     const created = await db
       .insert(quotaBuckets)
-      .values({ accountId, windowStart: start, limitTokens: dailyLimit })
+      .values({ accountId: request.accountId, windowStart: start, limitTokens: request.dailyLimit })
       .onConflictDoNothing()
       .returning({ id: quotaBuckets.id });
-    if (created.length) row = await take(db, id, accountId, start, tokens);
+    if (created.length) row = await take(db, request, start);
   }
-  if (!row) return { ok: false, resetAt: windowReset(start) };
+  if (!row.caller_ok) return { ok: false, reason: "caller" };
+  if (row.used_tokens === null || row.limit_tokens === null)
+    return { ok: false, reason: "quota", resetAt: windowReset(start) };
   return {
     ok: true,
     windowStart: start,

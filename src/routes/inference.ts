@@ -3,10 +3,13 @@
 // Worker validates and estimates; the account's AccountAgent reserves, streams and settles.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { type InferenceJob, STALE_CALLER_HEADER } from "../account-agent/job";
 import type { AppEnv } from "../app-env";
-import { authenticate } from "../auth/principal";
+import { authenticate, freshPrincipal, type Principal } from "../auth/principal";
+import { AppError } from "../errors";
 import { prepareJob } from "../gateway/prepare";
-import { ChatRequestSchema } from "../gateway/request-schema";
+import { type ChatRequest, ChatRequestSchema } from "../gateway/request-schema";
+import { accountHash } from "../lib/account-hash";
 import { tierAllows } from "../quota/tiers";
 import { ErrorSchema } from "../schemas/common";
 
@@ -49,7 +52,7 @@ function completionRoute(path: string, via: "session" | "key", summary: string) 
     method: "post",
     path,
     summary,
-    middleware: authenticate(via),
+    middleware: authenticate(via, { reserving: true }),
     request: {
       body: { required: true, content: { "application/json": { schema: ChatRequestSchema } } },
     },
@@ -57,15 +60,17 @@ function completionRoute(path: string, via: "session" | "key", summary: string) 
   });
 }
 
-async function run(c: Context<AppEnv>, body: z.infer<typeof ChatRequestSchema>) {
-  const principal = c.var.principal;
+/** Attempts for one request when the caller is found changed (cached key, then fresh looks). */
+const MAX_ATTEMPTS = 3;
+
+interface Dispatched {
+  job: InferenceJob;
+  answer: Response;
+}
+
+/** Validates and estimates for `principal`, then hands the job to the account's agent. */
+async function dispatch(c: Context<AppEnv>, principal: Principal, body: ChatRequest) {
   const job = await prepareJob(c.var.db(), c.var.config, principal, body, c.var.requestId);
-  Object.assign(c.var.logFields, {
-    model: job.model.id,
-    provider: job.model.provider,
-    tokens_estimated: job.reserve,
-    stream: job.stream,
-  });
   const namespace = c.env.ACCOUNT_AGENT;
   // The server picks the Durable Object from the authenticated account, never from input.
   const agent = namespace.get(namespace.idFromName(principal.accountId));
@@ -73,6 +78,56 @@ async function run(c: Context<AppEnv>, body: z.infer<typeof ChatRequestSchema>) 
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(job),
+  });
+  return { job, answer };
+}
+
+async function outcomeOf(work: Promise<Dispatched>): Promise<Dispatched | AppError> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+}
+
+/**
+ * A key resolved from the isolate's cache is trusted only on the way to success: when the
+ * agent finds the caller changed, or the request is refused before anything was reserved
+ * (validation, limits, quota), the caller is looked up again and the request retried if it
+ * has in fact changed.
+ */
+async function run(c: Context<AppEnv>, body: ChatRequest) {
+  let principal = c.var.principal;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await outcomeOf(dispatch(c, principal, body));
+    const stale = !(outcome instanceof AppError) && outcome.answer.headers.has(STALE_CALLER_HEADER);
+    const refused = outcome instanceof AppError || outcome.answer.status === 429;
+    if (stale || (refused && principal.cached)) {
+      const fresh = await freshPrincipal(c, principal);
+      if (!fresh) throw new AppError(principal.via === "key" ? "INVALID_API_KEY" : "UNAUTHORIZED");
+      const changed = fresh.accountId !== principal.accountId || fresh.tier !== principal.tier;
+      if (stale || changed) {
+        if (attempt === MAX_ATTEMPTS)
+          throw new AppError("CONFLICT", "The account changed during the request; try again");
+        if (!(outcome instanceof AppError)) await outcome.answer.body?.cancel();
+        principal = fresh;
+        c.set("principal", fresh);
+        c.var.logFields.account = await accountHash(fresh.accountId);
+        continue;
+      }
+    }
+    if (outcome instanceof AppError) throw outcome;
+    return respond(c, outcome);
+  }
+}
+
+function respond(c: Context<AppEnv>, { job, answer }: Dispatched) {
+  Object.assign(c.var.logFields, {
+    model: job.model.id,
+    provider: job.model.provider,
+    tokens_estimated: job.reserve,
+    stream: job.stream,
   });
   const headers = new Headers(answer.headers);
   headers.set("x-session-id", job.session.id);

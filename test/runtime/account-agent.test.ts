@@ -19,7 +19,16 @@ const agentFor = (accountId: string) =>
 /** What the agent holds after reserving, as if its instance was then evicted mid-stream. */
 async function orphanedReservation(accountId: string, reserved: number, piecesSeen: number) {
   const id = crypto.randomUUID();
-  const reservation = await withDb((db) => reserveTokens(db, id, accountId, 1_000_000, reserved));
+  const reservation = await withDb((db) =>
+    reserveTokens(db, {
+      id,
+      accountId,
+      tier: "anon",
+      keyHash: null,
+      dailyLimit: 1_000_000,
+      tokens: reserved,
+    }),
+  );
   if (!reservation.ok) throw new Error("could not reserve");
   const record: ReservationRecord = {
     id,

@@ -41,7 +41,16 @@ async function runCron() {
 
 async function reserve(accountId: string, tokens: number) {
   const id = crypto.randomUUID();
-  const r = await withDb((db) => reserveTokens(db, id, accountId, 1_000_000, tokens));
+  const r = await withDb((db) =>
+    reserveTokens(db, {
+      id,
+      accountId,
+      tier: "anon",
+      keyHash: null,
+      dailyLimit: 1_000_000,
+      tokens,
+    }),
+  );
   if (!r.ok) throw new Error("reserve failed");
   return { id, windowStart: r.windowStart };
 }
