@@ -14,7 +14,12 @@ import {
 import { openAICompletion, openAIError, openAIStream, openAITurn } from "./openai.mjs";
 import { plan, RequestError } from "./scenario.mjs";
 
-/** @typedef {{ path: string, headers: import("node:http").IncomingHttpHeaders, body: unknown }} RecordedRequest */
+/**
+ * `outcome` says how the answer ended: sent whole ("finished"), or the client hung up first
+ * ("cancelled"); "open" while it runs.
+ * @typedef {{ path: string, headers: import("node:http").IncomingHttpHeaders, body: unknown,
+ *   outcome: "open" | "finished" | "cancelled" }} RecordedRequest
+ */
 
 const MODELS = ["scripted-demo"];
 // A long `npm run dev` session must not keep every conversation it ever saw.
@@ -135,6 +140,17 @@ function failWhole(res, protocol, scene, d, headers) {
   return at(d.stall_after_tokens);
 }
 
+/**
+ * What tests in another process can ask: the requests whose body mentions `text`, and how each
+ * ended (the runtime tests cannot reach `requests` directly).
+ * @param {RecordedRequest[]} requests @param {string | null} text
+ */
+function recordedContaining(requests, text) {
+  return requests
+    .filter((r) => text && JSON.stringify(r.body).includes(text))
+    .map((r) => ({ path: r.path, outcome: r.outcome }));
+}
+
 async function handle(req, res, requests, seq) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const raw = await readBody(req);
@@ -144,8 +160,17 @@ async function handle(req, res, requests, seq) {
   } catch {
     body = raw;
   }
+  if (req.method === "GET" && url.pathname === "/scripted/requests")
+    return sendJson(res, 200, {
+      data: recordedContaining(requests, url.searchParams.get("contains")),
+    });
   if (requests.length >= MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED + 1);
-  requests.push({ path: url.pathname, headers: req.headers, body });
+  /** @type {RecordedRequest} */
+  const record = { path: url.pathname, headers: req.headers, body, outcome: "open" };
+  requests.push(record);
+  res.on("close", () => {
+    record.outcome = res.writableFinished ? "finished" : "cancelled";
+  });
   const headers = { "x-request-id": `req_scripted${seq}`, "request-id": `req_scripted${seq}` };
 
   if (req.method === "GET" && url.pathname === "/v1/models") {

@@ -7,11 +7,13 @@ import { loadConfig } from "../config";
 import { connect, type Database } from "../db/client";
 import type { Env } from "../env";
 import { AppError, errorJson } from "../errors";
+import { callUpstream, type UpstreamCall } from "../gateway/upstream-call";
 import { accountHash } from "../lib/account-hash";
-import { reserveTokens } from "../quota/reserve";
+import { type Reservation, reserveTokens } from "../quota/reserve";
 import { Admission } from "./admission";
 import { InferenceRun, type RunHost } from "./inference-run";
 import { type InferenceJob, STALE_CALLER_HEADER } from "./job";
+import { KnownRoom } from "./room";
 import { type ReservationRecord, type Settlement, settle } from "./settle";
 import type { SweepRequest } from "./sweep";
 
@@ -27,6 +29,7 @@ type Stored = ReservationRecord & { outcome?: Settlement };
 
 export class AccountAgent extends DurableObject<Env> {
   private readonly admission = new Admission();
+  private readonly room = new KnownRoom();
   /** Reservations whose stream runs in this instance; anything else stored is orphaned. */
   private readonly live = new Set<string>();
   /** Whether this instance knows an alarm is scheduled (saves a storage read per request). */
@@ -64,33 +67,26 @@ export class AccountAgent extends DurableObject<Env> {
         }),
       );
     }
-    let admitted = true;
+    let call: UpstreamCall | null = null;
+    let handedOver = false;
     try {
+      // With room known to be left, the upstream request goes out now and the reservation's
+      // round trip hides inside the provider's time to first token. Nothing reaches the caller
+      // before the reservation holds; a refused one cancels the call.
+      if (this.room.covers(job.reserve)) call = callUpstream(config, job.model, job.upstream);
       const id = crypto.randomUUID();
-      const reservation = await reserveTokens(this.db(), {
-        id,
-        accountId: job.accountId,
-        tier: job.tier,
-        keyHash: job.keyHash,
-        dailyLimit: limits.dailyTokens,
-        tokens: job.reserve,
-      });
-      if (!reservation.ok && reservation.reason === "caller") {
-        return new Response(null, { status: 409, headers: { [STALE_CALLER_HEADER]: "1" } });
-      }
-      if (!reservation.ok) {
-        const retryAfter = Math.ceil((reservation.resetAt.getTime() - Date.now()) / 1000);
-        return errorJson(
-          new AppError(
-            "QUOTA_EXCEEDED",
-            `Daily token quota exhausted; it resets at ${reservation.resetAt.toISOString()}`,
-            {
-              headers: { "retry-after": String(Math.max(1, retryAfter)) },
-              details: { reset_at: reservation.resetAt.toISOString() },
-            },
-          ),
-        );
-      }
+      const reservation = await this.room.track(
+        job.reserve,
+        reserveTokens(this.db(), {
+          id,
+          accountId: job.accountId,
+          tier: job.tier,
+          keyHash: job.keyHash,
+          dailyLimit: limits.dailyTokens,
+          tokens: job.reserve,
+        }),
+      );
+      if (!reservation.ok) return refusal(reservation);
       const record: ReservationRecord = {
         id,
         accountId: job.accountId,
@@ -105,16 +101,20 @@ export class AccountAgent extends DurableObject<Env> {
         piecesSeen: 0,
       };
       // Durable before a byte streams: an eviction from here on is settled by the alarm. The
-      // write skips the output gate (which would hold every other stream of this account) and
-      // this request alone waits for it to reach disk.
+      // write skips the output gate (which would hold every other stream of this account);
+      // the run waits for it to reach disk before passing on the first byte.
       void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
       await this.armAlarm();
-      await this.ctx.storage.sync();
+      const durable = this.ctx.storage.sync();
+      call ??= callUpstream(config, job.model, job.upstream);
       this.live.add(record.id);
-      admitted = false;
-      return await new InferenceRun(this.host(), job, record).respond();
+      handedOver = true;
+      return await new InferenceRun(this.host(), job, record, call).respond(durable);
     } finally {
-      if (admitted) this.admission.release();
+      if (!handedOver) {
+        this.admission.release();
+        call?.abort.abort();
+      }
     }
   }
 
@@ -213,6 +213,20 @@ export class AccountAgent extends DurableObject<Env> {
       }),
     );
   }
+}
+
+/** The answer to a refused reservation: a changed caller (the Worker looks again) or no quota. */
+function refusal(reservation: Reservation & { ok: false }): Response {
+  if (reservation.reason === "caller")
+    return new Response(null, { status: 409, headers: { [STALE_CALLER_HEADER]: "1" } });
+  const resetAt = reservation.resetAt.toISOString();
+  const retryAfter = Math.ceil((reservation.resetAt.getTime() - Date.now()) / 1000);
+  return errorJson(
+    new AppError("QUOTA_EXCEEDED", `Daily token quota exhausted; it resets at ${resetAt}`, {
+      headers: { "retry-after": String(Math.max(1, retryAfter)) },
+      details: { reset_at: resetAt },
+    }),
+  );
 }
 
 /** An evicted stream's settlement: what it was seen to produce (about a token a piece). */

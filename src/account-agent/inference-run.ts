@@ -7,11 +7,11 @@ import type { UsageStatus } from "../db/schema";
 import { AppError, errorBody, errorJson } from "../errors";
 import { CompletionBuilder, type Usage } from "../gateway/completion";
 import { UpstreamError, type UpstreamEvent } from "../gateway/events";
-import { providerFor } from "../gateway/providers";
 import { SSE_DONE, SSE_HEADERS, sseData } from "../gateway/sse";
 import { StallWatch } from "../gateway/stall-watch";
+import type { UpstreamCall } from "../gateway/upstream-call";
 import { accountHash } from "../lib/account-hash";
-import { TimeoutError, withTimeout } from "../lib/timeout";
+import { TimeoutError } from "../lib/timeout";
 import type { InferenceJob } from "./job";
 import { type ReservationRecord, type Settlement, settle } from "./settle";
 
@@ -51,7 +51,6 @@ function callerError(error: UpstreamError): AppError {
 
 export class InferenceRun {
   private readonly builder: CompletionBuilder;
-  private readonly abort = new AbortController();
   private readonly started = Date.now();
   private firstByteMs: number | null = null;
   private lastSaved = Date.now();
@@ -62,24 +61,22 @@ export class InferenceRun {
     private readonly host: RunHost,
     private readonly job: InferenceJob,
     private readonly record: ReservationRecord,
+    private readonly call: UpstreamCall,
   ) {
     this.builder = new CompletionBuilder(`chatcmpl-${job.requestId}`, job.model.id);
     // Aborting the upstream fetch ends the pending read, which next() reports as a timeout.
-    this.stall = new StallWatch(host.config.upstreamTimeoutMs, () => this.abort.abort());
+    this.stall = new StallWatch(host.config.upstreamTimeoutMs, () => this.call.abort.abort());
   }
 
-  async respond(): Promise<Response> {
+  /** Answers once the upstream has answered and `durable` (the stored reservation) is on disk. */
+  async respond(durable: Promise<void>): Promise<Response> {
     let events: AsyncIterator<UpstreamEvent>;
     try {
-      const provider = providerFor(this.host.config, this.job.model);
-      const opened = await withTimeout(
-        provider.open(this.job.upstream, this.abort.signal),
-        this.host.config.upstreamTimeoutMs,
-      );
+      const [opened] = await Promise.all([this.call.opened, durable]);
       events = opened[Symbol.asyncIterator]();
       this.stall.start();
     } catch (error) {
-      this.abort.abort();
+      this.call.abort.abort();
       const upstream = asUpstream(error);
       this.finish(statusOf(upstream), upstream);
       await this.settling;
@@ -95,7 +92,7 @@ export class InferenceRun {
       this.firstByteMs ??= Date.now() - this.started;
       return result;
     } catch (error) {
-      this.abort.abort();
+      this.call.abort.abort();
       throw asUpstream(
         this.stall.stalled ? new TimeoutError(this.host.config.upstreamTimeoutMs) : error,
       );
@@ -142,7 +139,7 @@ export class InferenceRun {
         },
         cancel: () => {
           cancelled = true;
-          this.abort.abort();
+          this.call.abort.abort();
           this.finish("aborted");
         },
       },

@@ -5,7 +5,7 @@
 // and a single statement holds its lock only while the server runs it, not across round trips.
 // An account merged away while the stream ran settles into the account it was merged into.
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { type Database, executePrepared } from "../db/client";
 import type { UsageStatus } from "../db/schema";
 import type { BuiltToolCall } from "../gateway/completion";
 import type { FinishReason } from "../gateway/events";
@@ -86,7 +86,9 @@ export async function settle(
   const sessionId = t ? reservation.sessionId : null;
   const count = messages.length;
 
-  const rows = await db.execute<{ account_id: string }>(sql`
+  const rows = await executePrepared<{ account_id: string }>(
+    db,
+    sql`
     with target as (
       select coalesce(
         (select into_account_id from account_merges where from_account_id = ${reservation.accountId}),
@@ -155,6 +157,7 @@ export async function settle(
       where account_id = (select account_id from logged)
         and window_start = ${new Date(reservation.windowStart).toISOString()}::timestamptz
     )
-    select account_id from logged`);
+    select account_id from logged`,
+  );
   return rows[0]?.account_id ?? null;
 }

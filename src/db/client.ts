@@ -1,5 +1,7 @@
 // Postgres over the Hyperdrive binding. A Worker makes a client per request, never at module
 // load: it cannot reuse a socket across requests. A Durable Object may keep one for its life.
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema";
@@ -34,4 +36,23 @@ export function connect(
 /** Closes the client's sockets (and lets Postgres free the slots); never rejects. */
 export function disconnect(db: Database): Promise<void> {
   return db.$client.end({ timeout: 5 }).catch(() => {});
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Runs a hot-path statement as a named prepared statement. drizzle's execute() sends every
+ * parameterised statement unprepared, which postgres.js runs as two round trips (describe,
+ * then execute); prepared, it is one round trip on a connection that has run it before, as
+ * the AccountAgent's long-lived one has.
+ */
+export async function executePrepared<Row extends Record<string, unknown>>(
+  db: Database,
+  query: SQL,
+): Promise<Row[]> {
+  const { sql, params } = dialect.sqlToQuery(query);
+  const rows = await db.$client.unsafe(sql, params as postgres.ParameterOrJSON<never>[], {
+    prepare: true,
+  });
+  return rows as unknown as Row[];
 }

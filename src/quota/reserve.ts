@@ -5,7 +5,7 @@
 // because the Worker may have routed on a cached key, and records the key's use. A window's
 // bucket is created on first use, then the statement is tried once more.
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { type Database, executePrepared } from "../db/client";
 import { quotaBuckets, type Tier } from "../db/schema";
 import { windowReset, windowStart } from "./window";
 
@@ -34,7 +34,9 @@ type TakeRow = {
 
 async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeRow> {
   const window = start.toISOString();
-  const rows = await db.execute<TakeRow>(sql`
+  const rows = await executePrepared<TakeRow>(
+    db,
+    sql`
     with caller as (
       select 1 from accounts a
       where a.id = ${r.accountId} and a.tier = ${r.tier}
@@ -59,7 +61,8 @@ async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeR
       select ${r.id}, ${r.accountId}, ${window}::timestamptz, ${r.tokens} from taken
     )
     select exists (select 1 from caller) as caller_ok, taken.used_tokens, taken.limit_tokens
-    from (select 1) as one left join taken on true`);
+    from (select 1) as one left join taken on true`,
+  );
   const row = rows[0];
   if (!row) throw new Error("the reservation statement returned no row");
   return row;

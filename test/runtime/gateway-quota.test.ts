@@ -4,12 +4,20 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { count, eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { agentSessions } from "../../src/db/schema";
+import { describe, expect, inject, it } from "vitest";
+import { agentSessions, quotaBuckets } from "../../src/db/schema";
 import { estimatePromptTokens } from "../../src/gateway/estimate";
 import worker from "../../src/index";
 import { ORIGIN, withDb } from "./helpers";
-import { account, chat, readSse, scripted, usageRows, usedTokens } from "./inference-helpers";
+import {
+  account,
+  chat,
+  eventually,
+  readSse,
+  scripted,
+  usageRows,
+  usedTokens,
+} from "./inference-helpers";
 
 describe("200 concurrent requests on one account whose quota covers 50", () => {
   it("never exceed the limit, and used_tokens ends equal to the sum of debits", async () => {
@@ -114,6 +122,65 @@ describe("limits", () => {
     for (let i = 0; i < 21; i++) statuses.push((await chat(browser, quick)).status);
     expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
     expect(statuses[20]).toBe(429);
+  });
+});
+
+/** How each upstream request whose body mentions `marker` ended, as the scripted model saw it. */
+async function upstreamOutcomes(marker: string) {
+  const res = await fetch(`${inject("scriptedModelUrl")}/scripted/requests?contains=${marker}`);
+  const { data } = await res.json<{ data: { outcome: string }[] }>();
+  return data.map((r) => r.outcome);
+}
+
+describe("the upstream request and the reservation", () => {
+  it("a request the account's known room does not cover waits for its reservation: refused, nothing goes upstream", async () => {
+    const { browser, accountId } = await account("anon", 400);
+    const first = await chat(browser, {
+      max_tokens: 50,
+      messages: [{ role: "user", content: scripted("first", { reply: "ok" }) }],
+    });
+    expect(first.status).toBe(200);
+
+    const marker = crypto.randomUUID();
+    const res = await chat(browser, {
+      max_tokens: 500,
+      messages: [{ role: "user", content: marker }],
+    });
+    expect(res.status).toBe(429);
+    expect(await upstreamOutcomes(marker)).toEqual([]);
+    expect(await usageRows(accountId)).toHaveLength(1);
+  });
+
+  it("a reservation refused after the upstream request started cancels it, and writes nothing", async () => {
+    const { browser, accountId } = await account("anon");
+    const first = await chat(browser, {
+      max_tokens: 50,
+      messages: [{ role: "user", content: scripted("first", { reply: "ok" }) }],
+    });
+    expect(first.status).toBe(200);
+    // The room the agent last saw is gone behind its back (an operator, another region).
+    await withDb((db) =>
+      db
+        .update(quotaBuckets)
+        .set({ usedTokens: 5_000 })
+        .where(eq(quotaBuckets.accountId, accountId)),
+    );
+
+    const marker = crypto.randomUUID();
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 50,
+      messages: [{ role: "user", content: scripted(marker, { first_token_delay_ms: 1_500 }) }],
+    });
+    expect(res.status).toBe(429);
+    expect(await usageRows(accountId)).toHaveLength(1);
+    expect(await usedTokens(accountId)).toBe(5_000);
+    // Whatever reached the model was cut off rather than generated in full.
+    const outcomes = await eventually(async () => {
+      const seen = await upstreamOutcomes(marker);
+      return !seen.includes("open") && seen;
+    });
+    expect(outcomes.every((o) => o === "cancelled")).toBe(true);
   });
 });
 
