@@ -2,6 +2,8 @@
 // one run. Time to first token and total stream time through the app vs straight to the model
 // (median, p99, ratio) at 1 and 50 concurrent streams, and reservations per second on one hot
 // account. Starts its own Postgres, scripted model and the Worker in workerd; prints a table.
+// A bare pass-through Worker is measured beside them: what any Worker in front costs here.
+// BENCH_INSPECTOR_PORT opens the app's workerd to DevTools for a CPU profile.
 import { join } from "node:path";
 import postgres from "postgres";
 import { ROOT } from "./lib/local-config.mjs";
@@ -9,7 +11,7 @@ import { freePort, waitForHttp } from "./lib/net.mjs";
 import { hasPgBouncer, startPgBouncer } from "./lib/pgbouncer.mjs";
 import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mjs";
 import { start } from "./lib/process.mjs";
-import { startWorkerd } from "./lib/workerd.mjs";
+import { startPassThrough, startWorkerd } from "./lib/workerd.mjs";
 
 const STREAM_TOKENS = 50;
 const CHUNK_DELAY_MS = 10;
@@ -144,6 +146,9 @@ async function main() {
 
     let workerdLog = "";
     const app = await startWorkerd({
+      inspectorPort: process.env.BENCH_INSPECTOR_PORT
+        ? Number(process.env.BENCH_INSPECTOR_PORT)
+        : undefined,
       databaseUrl: appDatabaseUrl,
       vars: {
         ENVIRONMENT: "development",
@@ -169,6 +174,9 @@ async function main() {
       url: `${modelUrl}/v1/chat/completions`,
       headers: { authorization: "Bearer direct" },
     };
+    const passThrough = await startPassThrough(modelUrl);
+    stops.push(passThrough.stop);
+    const bare = { url: `${passThrough.url}/v1/chat/completions`, headers: direct.headers };
 
     // What a fresh local Postgres connection costs, measured in this run: the health route
     // (one connection, one query) against a route that touches nothing.
@@ -178,29 +186,35 @@ async function main() {
     // Warm both paths (isolate start, connection setup) before measuring.
     await batch(viaApp.url, viaApp.headers, { concurrency: 5, streams: 10 });
     await batch(direct.url, direct.headers, { concurrency: 5, streams: 10 });
+    await batch(bare.url, bare.headers, { concurrency: 5, streams: 10 });
 
     console.log(
       `\nStreams of ${STREAM_TOKENS} tokens, ${CHUNK_DELAY_MS} ms apart, from the scripted model (ms)\n`,
     );
     console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99");
     for (const run of RUNS) {
-      // Alternate halves so drift (GC, warm-up) hits both paths alike.
+      // Alternate halves so drift (GC, warm-up) hits every path alike.
       const half = { ...run, streams: run.streams / 2 };
-      const appResults = await batch(viaApp.url, viaApp.headers, half);
-      const directResults = await batch(direct.url, direct.headers, half);
-      appResults.push(...(await batch(viaApp.url, viaApp.headers, half)));
-      directResults.push(...(await batch(direct.url, direct.headers, half)));
-      const a = summary(appResults);
-      const d = summary(directResults);
+      const results = { app: [], direct: [], bare: [] };
+      for (let round = 0; round < 2; round++) {
+        results.app.push(...(await batch(viaApp.url, viaApp.headers, half)));
+        results.direct.push(...(await batch(direct.url, direct.headers, half)));
+        results.bare.push(...(await batch(bare.url, bare.headers, half)));
+      }
+      const a = summary(results.app);
+      const d = summary(results.direct);
+      const b = summary(results.bare);
       const rows = [
         [run.concurrency, "direct", (key) => fmt(d[key])],
-        [run.concurrency, "app", (key) => fmt(a[key])],
+        ["", "bare", (key) => fmt(b[key])],
+        ["", "app", (key) => fmt(a[key])],
         ["", "added", (key) => fmt(a[key] - d[key])],
         [
           "",
           "ratio",
           (key) => (a[key] / d[key]).toFixed(key.startsWith("ttft") ? 2 : 3).padStart(8),
         ],
+        ["", "- bare", (key) => fmt(a[key] - b[key])],
       ];
       for (const [concurrency, path, cell] of rows) row(concurrency, path, KEYS.map(cell));
       const ttftOk = a.ttft50 - d.ttft50 <= 5;
@@ -209,7 +223,9 @@ async function main() {
         `added ttft p50 ≤ 5 ms: ${ttftOk ? "met" : "MISSED"}; total p50 ≤ +3 %: ${totalOk ? "met" : "MISSED"}\n`,
       ]);
     }
-
+    console.log(
+      "direct: straight to the model; bare: through a Worker that only passes the stream on (the floor of any Worker here); app: through the gateway; added and ratio: app against direct; - bare: app against bare.",
+    );
     console.log(
       `A fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker's key lookup pays it once per request (the Durable Object keeps its connection).`,
     );

@@ -13,7 +13,10 @@ const BUNDLE_DIR = join(ROOT, ".wrangler/bundle");
 // wrangler ships the Miniflare it runs; use that one, so options read from wrangler.toml match.
 const fromWrangler = createRequire(join(ROOT, "node_modules/wrangler/package.json"));
 
-/** Starts the Worker; `vars` are its variables. Returns its URL and a stop function. */
+/**
+ * Starts the Worker; `vars` are its variables, `inspectorPort` opens workerd to DevTools (for a
+ * CPU profile). Returns its URL and a stop function.
+ */
 export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspectorPort }) {
   // wrangler's bundle step reads the assets directory, so the client is built first.
   await build({ configFile: join(ROOT, "client/vite.config.ts"), logLevel: "warn" });
@@ -54,5 +57,35 @@ export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspec
   );
   await miniflare.ready;
   const url = await miniflare.unsafeGetDirectURL("gradual");
+  return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };
+}
+
+/**
+ * A Worker that only passes each request through to `upstream`, in the same workerd set-up: the
+ * floor any Worker in front of the model costs on this machine, measured beside the app.
+ */
+export async function startPassThrough(upstream) {
+  const { Miniflare } = fromWrangler("miniflare");
+  const miniflare = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    workers: [
+      {
+        name: "pass-through",
+        modules: true,
+        compatibilityDate: "2026-11-01",
+        script: `export default {
+          fetch(request, env) {
+            const url = new URL(request.url);
+            return fetch(env.UPSTREAM + url.pathname + url.search, request);
+          },
+        };`,
+        bindings: { UPSTREAM: upstream },
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+      },
+    ],
+  });
+  await miniflare.ready;
+  const url = await miniflare.unsafeGetDirectURL("pass-through");
   return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };
 }
