@@ -227,7 +227,7 @@ async function main() {
       "direct: straight to the model; bare: through a Worker that only passes the stream on (the floor of any Worker here); app: through the gateway; added and ratio: app against direct; - bare: app against bare.",
     );
     console.log(
-      `A fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker's key lookup pays it once per request (the Durable Object keeps its connection).`,
+      `A fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker pays it on a key's first request in an isolate (later ones route from its cache; the Durable Object keeps its connection).`,
     );
     const hot = await hotAccount(viaApp, databaseUrl, accountId, { concurrency: 50, seconds: 5 });
     console.log(

@@ -65,26 +65,28 @@ export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspec
  * floor any Worker in front of the model costs on this machine, measured beside the app.
  */
 export async function startPassThrough(upstream) {
-  const { Miniflare } = fromWrangler("miniflare");
-  const miniflare = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    workers: [
-      {
-        name: "pass-through",
-        modules: true,
-        compatibilityDate: "2026-11-01",
-        script: `export default {
+  const { Miniflare, convertV4MiniflareOptions } = fromWrangler("miniflare");
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      workers: [
+        {
+          name: "pass-through",
+          modules: true,
+          compatibilityDate: "2026-11-01",
+          script: `export default {
           fetch(request, env) {
             const url = new URL(request.url);
             return fetch(env.UPSTREAM + url.pathname + url.search, request);
           },
         };`,
-        bindings: { UPSTREAM: upstream },
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-    ],
-  });
+          bindings: { UPSTREAM: upstream },
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+        },
+      ],
+    }),
+  );
   await miniflare.ready;
   const url = await miniflare.unsafeGetDirectURL("pass-through");
   return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };

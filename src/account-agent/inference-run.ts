@@ -1,5 +1,5 @@
-// One inference inside the AccountAgent, after its tokens are reserved: open the upstream,
-// pass chunks to the caller as they come (pulled, never buffered ahead), and settle exactly
+// One inference inside the AccountAgent, after its tokens are reserved: read the upstream call,
+// pass chunks to the caller as they come (pulled, at most one chunk ahead), and settle exactly
 // once, whether the stream finished, failed, stalled or the caller went away.
 import type { AppConfig } from "../config";
 import type { Database } from "../db/client";
@@ -143,7 +143,9 @@ export class InferenceRun {
           this.finish("aborted");
         },
       },
-      { highWaterMark: 0 },
+      // One chunk ahead: the first is ready when the Worker starts reading, and no more is
+      // taken from the upstream than the caller is about to get.
+      { highWaterMark: 1 },
     );
     return new Response(body, { headers: SSE_HEADERS });
   }
