@@ -20,8 +20,9 @@ function titleOf(request: ChatRequest): string {
   return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1)}…` : line;
 }
 
+/** `db` connects on first call: only continuing a session needs the database here. */
 export async function prepareJob(
-  db: Database,
+  db: () => Database,
   config: AppConfig,
   principal: Principal,
   request: ChatRequest,
@@ -55,7 +56,7 @@ export async function prepareJob(
 
   let session: InferenceJob["session"];
   if (request.session_id) {
-    const [owned] = await db
+    const [owned] = await db()
       .select({ id: agentSessions.id })
       .from(agentSessions)
       .where(

@@ -1,4 +1,6 @@
+import { Buffer } from "node:buffer";
+
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return Buffer.from(digest).toString("hex");
 }

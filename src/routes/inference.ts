@@ -70,7 +70,7 @@ interface Dispatched {
 
 /** Validates and estimates for `principal`, then hands the job to the account's agent. */
 async function dispatch(c: Context<AppEnv>, principal: Principal, body: ChatRequest) {
-  const job = await prepareJob(c.var.db(), c.var.config, principal, body, c.var.requestId);
+  const job = await prepareJob(c.var.db, c.var.config, principal, body, c.var.requestId);
   const namespace = c.env.ACCOUNT_AGENT;
   // The server picks the Durable Object from the authenticated account, never from input.
   const agent = namespace.get(namespace.idFromName(principal.accountId));
