@@ -32,77 +32,121 @@ export async function upstreamErrorFrom(res: Response): Promise<UpstreamError> {
   return new UpstreamError("http", `upstream answered ${res.status}: ${message}`, res.status);
 }
 
-function* eventsOf(chunk: OpenAIChunk): Generator<UpstreamEvent> {
+function eventsOf(chunk: OpenAIChunk): UpstreamEvent[] {
+  const events: UpstreamEvent[] = [];
   for (const choice of chunk.choices ?? []) {
     const delta = choice.delta;
-    if (delta?.content) yield { kind: "text", text: delta.content };
+    if (delta?.content) events.push({ kind: "text", text: delta.content });
     for (const call of delta?.tool_calls ?? []) {
-      yield {
+      events.push({
         kind: "tool",
         index: call.index,
         id: call.id,
         name: call.function?.name,
         arguments: call.function?.arguments,
-      };
+      });
     }
-    if (choice.finish_reason) yield { kind: "finish", reason: choice.finish_reason };
+    if (choice.finish_reason) events.push({ kind: "finish", reason: choice.finish_reason });
   }
   if (chunk.usage) {
-    yield {
+    events.push({
       kind: "usage",
       promptTokens: chunk.usage.prompt_tokens ?? 0,
       completionTokens: chunk.usage.completion_tokens ?? 0,
-    };
+    });
   }
+  return events;
 }
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /**
- * The data of each SSE event. A reader loop over one parser rather than two TransformStreams:
- * every chunk of every stream passes here, and each stream stage costs a round of promises.
+ * The events of one OpenAI-style SSE body: a plain pull loop over one parser rather than
+ * generators or stream stages, because every chunk of every stream passes here and each layer
+ * costs a round of promises per chunk.
  */
-async function* eventData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const ready: string[] = [];
-  const parser = createParser({ onEvent: (event) => ready.push(event.data) });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      parser.feed(done ? decoder.decode() : decoder.decode(value, { stream: true }));
-      yield* ready.splice(0);
-      if (done) return;
-    }
-  } finally {
-    // A consumer that stops early stops the upstream too.
-    reader.cancel().catch(() => {});
-  }
-}
+class OpenAIEvents implements AsyncIterableIterator<UpstreamEvent> {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+  private readonly data: string[] = [];
+  private readonly parser = createParser({ onEvent: (event) => this.data.push(event.data) });
+  private readonly events: UpstreamEvent[] = [];
+  /** "done" after [DONE]; "eof" when the body ended without it. */
+  private end: "done" | "eof" | null = null;
+  private finished = false;
 
-async function* parse(body: ReadableStream<Uint8Array>): AsyncGenerator<UpstreamEvent> {
-  let finished = false;
-  try {
-    for await (const data of eventData(body)) {
-      if (data === "[DONE]") return;
-      let chunk: OpenAIChunk;
-      try {
-        chunk = JSON.parse(data) as OpenAIChunk;
-      } catch {
-        throw new UpstreamError("malformed", "upstream sent a malformed event");
-      }
-      if (chunk.error) {
-        throw new UpstreamError("stream_error", chunk.error.message ?? "upstream stream error");
-      }
-      for (const e of eventsOf(chunk)) {
-        if (e.kind === "finish") finished = true;
-        yield e;
-      }
-    }
-  } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    throw new UpstreamError("connection", `upstream connection lost: ${(error as Error).message}`);
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.reader = body.getReader();
   }
-  // A stream that just stops, with no finish and no [DONE], was cut.
-  if (!finished) throw new UpstreamError("connection", "upstream stream ended early");
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<UpstreamEvent>> {
+    for (;;) {
+      const event = this.events.shift();
+      if (event) return { done: false, value: event };
+      const data = this.data.shift();
+      if (data !== undefined && this.end !== "done") {
+        this.accept(data);
+        continue;
+      }
+      if (this.end === "done") return DONE;
+      if (this.end === "eof") {
+        // A stream that just stops, with no finish and no [DONE], was cut.
+        if (!this.finished) throw new UpstreamError("connection", "upstream stream ended early");
+        return DONE;
+      }
+      await this.pull();
+    }
+  }
+
+  /** A consumer that stops early stops the upstream too. */
+  async return(): Promise<IteratorResult<UpstreamEvent>> {
+    this.end = "done";
+    await this.reader.cancel().catch(() => {});
+    return DONE;
+  }
+
+  private async pull() {
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await this.reader.read();
+    } catch (error) {
+      throw new UpstreamError(
+        "connection",
+        `upstream connection lost: ${(error as Error).message}`,
+      );
+    }
+    if (read.done) {
+      this.parser.feed(this.decoder.decode());
+      this.end = "eof";
+    } else {
+      this.parser.feed(this.decoder.decode(read.value, { stream: true }));
+    }
+  }
+
+  private accept(data: string) {
+    if (data === "[DONE]") {
+      this.end = "done";
+      this.reader.cancel().catch(() => {});
+      return;
+    }
+    let chunk: OpenAIChunk;
+    try {
+      chunk = JSON.parse(data) as OpenAIChunk;
+    } catch {
+      throw new UpstreamError("malformed", "upstream sent a malformed event");
+    }
+    if (chunk.error) {
+      throw new UpstreamError("stream_error", chunk.error.message ?? "upstream stream error");
+    }
+    for (const event of eventsOf(chunk)) {
+      if (event.kind === "finish") this.finished = true;
+      this.events.push(event);
+    }
+  }
 }
 
 export function openAICompatible(endpoint: ProviderEndpoint): Provider {
@@ -132,7 +176,7 @@ export function openAICompatible(endpoint: ProviderEndpoint): Provider {
         throw new UpstreamError("connection", `upstream unreachable: ${error.message}`);
       });
       if (!res.ok || !res.body) throw await upstreamErrorFrom(res);
-      return parse(res.body);
+      return new OpenAIEvents(res.body);
     },
   };
 }
