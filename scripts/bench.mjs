@@ -16,7 +16,7 @@ import { startPassThrough, startWorkerd } from "./lib/workerd.mjs";
 const STREAM_TOKENS = 50;
 const CHUNK_DELAY_MS = 10;
 const RUNS = [
-  { concurrency: 1, streams: 30 },
+  { concurrency: 1, streams: 60 },
   { concurrency: 50, streams: 200 },
 ];
 
