@@ -1,7 +1,8 @@
 // AccountAgent: one Durable Object per account (idFromName(account_id)), the single place its
-// inference is serialised. It admits (streams, rate), reserves in Postgres, records the open
-// reservation in its own storage with an alarm armed, then streams and settles. The alarm
-// settles whatever an eviction left open.
+// inference is serialised. It admits (streams, rate), reserves in Postgres (with the upstream
+// request already on its way when it knows there is room), records the open reservation in its
+// own storage with an alarm armed, then streams and settles. The alarm settles whatever an
+// eviction left open.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { connect, type Database } from "../db/client";
