@@ -38,14 +38,18 @@ export class AccountAgent extends DurableObject<Env> {
   private client: Database | null = null;
 
   /**
-   * One Postgres client for the object's life: unlike a stateless Worker request, a Durable
+   * One Postgres connection for the object's life: unlike a stateless Worker request, a Durable
    * Object may keep sockets across requests, so a reservation does not pay a connection set-up.
-   * postgres.js reconnects by itself after a failure or an idle close.
+   * One, not a pool: every statement the object sends takes the account's bucket row, so they
+   * would queue on its lock anyway; pipelined on one connection they run back to back in one
+   * backend instead of handing the lock between backends. postgres.js reconnects by itself
+   * after a failure or an idle close.
    */
   private db(): Database {
     this.client ??= connect(this.env.HYPERDRIVE, {
       idleTimeoutSeconds: IDLE_TIMEOUT_S,
       applicationName: AGENT_APPLICATION_NAME,
+      connections: 1,
     });
     return this.client;
   }

@@ -17,11 +17,12 @@ export function connect(
   {
     idleTimeoutSeconds,
     applicationName,
-  }: { idleTimeoutSeconds?: number; applicationName?: string } = {},
+    connections = 5,
+  }: { idleTimeoutSeconds?: number; applicationName?: string; connections?: number } = {},
 ): Database {
   const options: Options = {
     // Hyperdrive's guidance for postgres.js: a small pool, no type lookups, prepared statements on.
-    max: 5,
+    max: connections,
     fetch_types: false,
     connect_timeout: 5,
     onnotice: () => {},
