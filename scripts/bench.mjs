@@ -25,6 +25,10 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+// The first chunk that carries text: the role chunk OpenAI-style servers send first has an empty
+// "content", and is not a token.
+const FIRST_TOKEN = /"content":"[^"]/;
+
 /** Streams one completion; returns ms to the first content chunk and to the end. */
 async function timeStream(url, headers) {
   const started = performance.now();
@@ -50,7 +54,7 @@ async function timeStream(url, headers) {
   let text = "";
   for await (const bytes of res.body) {
     text += decoder.decode(bytes, { stream: true });
-    if (first === null && text.includes('"content"')) first = performance.now() - started;
+    if (first === null && FIRST_TOKEN.test(text)) first = performance.now() - started;
   }
   if (!text.includes("[DONE]")) throw new Error(`${url}: stream did not finish`);
   return { ttft: first ?? Number.NaN, total: performance.now() - started };
