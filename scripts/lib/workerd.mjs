@@ -27,67 +27,58 @@ export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspec
   );
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
   const wrangler = await import(join(ROOT, "node_modules/wrangler/wrangler-dist/cli.js"));
-  const { Miniflare, convertV4MiniflareOptions } = fromWrangler("miniflare");
   const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(
     join(ROOT, "wrangler.toml"),
   );
   // Static assets and module rules belong to the unbundled source; the bundle needs neither.
   const { assets, modulesRules, ...options } = workerOptions;
-  const miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      // Miniflare's own entry socket is unused; a free port keeps it off 8787.
-      host: "127.0.0.1",
-      port: 0,
-      inspectorPort,
-      handleStructuredLogs: onLog,
-      workers: [
-        {
-          ...options,
-          name: "gradual",
-          modules: true,
-          rootPath: BUNDLE_DIR,
-          modulesRoot: BUNDLE_DIR,
-          scriptPath: join(BUNDLE_DIR, "index.js"),
-          bindings: { ...options.bindings, ...vars },
-          // A socket straight into the Worker, past Miniflare's entry worker.
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-        },
-      ],
-    }),
+  return serve(
+    {
+      ...options,
+      name: "gradual",
+      modules: true,
+      rootPath: BUNDLE_DIR,
+      modulesRoot: BUNDLE_DIR,
+      scriptPath: join(BUNDLE_DIR, "index.js"),
+      bindings: { ...options.bindings, ...vars },
+    },
+    { inspectorPort, handleStructuredLogs: onLog },
   );
-  await miniflare.ready;
-  const url = await miniflare.unsafeGetDirectURL("gradual");
-  return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };
 }
 
 /**
  * A Worker that only passes each request through to `upstream`, in the same workerd set-up: the
  * floor any Worker in front of the model costs on this machine, measured beside the app.
  */
-export async function startPassThrough(upstream) {
+export function startPassThrough(upstream) {
+  return serve({
+    name: "pass-through",
+    modules: true,
+    compatibilityDate: "2026-11-01",
+    script: `export default {
+      fetch(request, env) {
+        const url = new URL(request.url);
+        return fetch(env.UPSTREAM + url.pathname + url.search, request);
+      },
+    };`,
+    bindings: { UPSTREAM: upstream },
+  });
+}
+
+/** Runs one Worker in Miniflare with a socket straight into it; returns its URL and a stop. */
+async function serve(worker, shared = {}) {
   const { Miniflare, convertV4MiniflareOptions } = fromWrangler("miniflare");
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
+      // Miniflare's own entry socket is unused; a free port keeps it off 8787.
       host: "127.0.0.1",
       port: 0,
-      workers: [
-        {
-          name: "pass-through",
-          modules: true,
-          compatibilityDate: "2026-11-01",
-          script: `export default {
-          fetch(request, env) {
-            const url = new URL(request.url);
-            return fetch(env.UPSTREAM + url.pathname + url.search, request);
-          },
-        };`,
-          bindings: { UPSTREAM: upstream },
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-        },
-      ],
+      ...shared,
+      // A socket straight into the Worker, past Miniflare's entry worker.
+      workers: [{ ...worker, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }],
     }),
   );
   await miniflare.ready;
-  const url = await miniflare.unsafeGetDirectURL("pass-through");
+  const url = await miniflare.unsafeGetDirectURL(worker.name);
   return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };
 }

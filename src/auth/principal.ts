@@ -114,14 +114,22 @@ export function authenticate(
     if (via === "key") {
       const key = bearer(c);
       principal = key && looksLikeKey(key) ? await fromKey(c, await hashKey(key), reserving) : null;
-      if (!principal)
-        throw new AppError("INVALID_API_KEY", undefined, { details: { param: null } });
     } else {
       principal = await fromSession(c);
-      if (!principal) throw new AppError("UNAUTHORIZED");
     }
-    c.set("principal", principal);
-    c.get("logFields").account = await accountHash(principal.accountId);
+    await actAs(c, principal ?? unauthenticated(via));
     await next();
   };
+}
+
+/** The 401 for a missing or unknown caller (OpenAI's shape, param null, for keys). */
+export function unauthenticated(via: Principal["via"]): never {
+  if (via === "key") throw new AppError("INVALID_API_KEY", undefined, { details: { param: null } });
+  throw new AppError("UNAUTHORIZED");
+}
+
+/** Makes `principal` the request's caller, and its account the one the log line names. */
+export async function actAs(c: Context<AppEnv>, principal: Principal): Promise<void> {
+  c.set("principal", principal);
+  c.var.logFields.account = await accountHash(principal.accountId);
 }

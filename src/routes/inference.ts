@@ -5,11 +5,16 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type InferenceJob, STALE_CALLER_HEADER } from "../account-agent/job";
 import type { AppEnv } from "../app-env";
-import { authenticate, freshPrincipal, type Principal } from "../auth/principal";
+import {
+  actAs,
+  authenticate,
+  freshPrincipal,
+  type Principal,
+  unauthenticated,
+} from "../auth/principal";
 import { AppError } from "../errors";
 import { prepareJob } from "../gateway/prepare";
 import { type ChatRequest, ChatRequestSchema } from "../gateway/request-schema";
-import { accountHash } from "../lib/account-hash";
 import { tierAllows } from "../quota/tiers";
 import { ErrorSchema } from "../schemas/common";
 
@@ -104,16 +109,14 @@ async function run(c: Context<AppEnv>, body: ChatRequest) {
     const stale = !(outcome instanceof AppError) && outcome.answer.headers.has(STALE_CALLER_HEADER);
     const refused = outcome instanceof AppError || outcome.answer.status === 429;
     if (stale || (refused && principal.cached)) {
-      const fresh = await freshPrincipal(c, principal);
-      if (!fresh) throw new AppError(principal.via === "key" ? "INVALID_API_KEY" : "UNAUTHORIZED");
+      const fresh = (await freshPrincipal(c, principal)) ?? unauthenticated(principal.via);
       const changed = fresh.accountId !== principal.accountId || fresh.tier !== principal.tier;
       if (stale || changed) {
         if (attempt === MAX_ATTEMPTS)
           throw new AppError("CONFLICT", "The account changed during the request; try again");
         if (!(outcome instanceof AppError)) await outcome.answer.body?.cancel();
         principal = fresh;
-        c.set("principal", fresh);
-        c.var.logFields.account = await accountHash(fresh.accountId);
+        await actAs(c, fresh);
         continue;
       }
     }

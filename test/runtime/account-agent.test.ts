@@ -7,10 +7,17 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AGENT_APPLICATION_NAME } from "../../src/account-agent";
 import type { ReservationRecord } from "../../src/account-agent/settle";
-import { reserveTokens } from "../../src/quota/reserve";
 import { Browser, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
-import { account, chat, eventually, scripted, usageRows, usedTokens } from "./inference-helpers";
+import {
+  account,
+  chat,
+  eventually,
+  reserveDirectly,
+  scripted,
+  usageRows,
+  usedTokens,
+} from "./inference-helpers";
 import { seedHistory } from "./seed";
 
 const agentFor = (accountId: string) =>
@@ -18,22 +25,11 @@ const agentFor = (accountId: string) =>
 
 /** What the agent holds after reserving, as if its instance was then evicted mid-stream. */
 async function orphanedReservation(accountId: string, reserved: number, piecesSeen: number) {
-  const id = crypto.randomUUID();
-  const reservation = await withDb((db) =>
-    reserveTokens(db, {
-      id,
-      accountId,
-      tier: "anon",
-      keyHash: null,
-      dailyLimit: 1_000_000,
-      tokens: reserved,
-    }),
-  );
-  if (!reservation.ok) throw new Error("could not reserve");
+  const { id, windowStart } = await reserveDirectly(accountId, reserved);
   const record: ReservationRecord = {
     id,
     accountId,
-    windowStart: reservation.windowStart.getTime(),
+    windowStart: windowStart.getTime(),
     reserved,
     promptEstimate: 40,
     model: "gpt-5-mini",

@@ -2,6 +2,7 @@
 // SSE parsing, and reading back what the gateway settled.
 import { and, eq } from "drizzle-orm";
 import { accounts, quotaBuckets, type Tier, usageLog } from "../../src/db/schema";
+import { reserveTokens } from "../../src/quota/reserve";
 import { windowStart } from "../../src/quota/window";
 import { Browser } from "./browser";
 import { withDb } from "./helpers";
@@ -100,4 +101,21 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Reserves `tokens` for an anon account the way the agent does, outside any agent. */
+export async function reserveDirectly(accountId: string, tokens: number) {
+  const id = crypto.randomUUID();
+  const reservation = await withDb((db) =>
+    reserveTokens(db, {
+      id,
+      accountId,
+      tier: "anon",
+      keyHash: null,
+      dailyLimit: 1_000_000,
+      tokens,
+    }),
+  );
+  if (!reservation.ok) throw new Error("could not reserve");
+  return { id, windowStart: reservation.windowStart };
 }

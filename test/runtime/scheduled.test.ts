@@ -22,10 +22,9 @@ import {
   virtualKeys,
 } from "../../src/db/schema";
 import worker from "../../src/index";
-import { reserveTokens } from "../../src/quota/reserve";
 import { Browser } from "./browser";
 import { captureLogs, withDb } from "./helpers";
-import { account, usageRows, usedTokens } from "./inference-helpers";
+import { account, reserveDirectly, usageRows, usedTokens } from "./inference-helpers";
 import { seedHistory } from "./seed";
 
 async function runCron() {
@@ -39,22 +38,6 @@ async function runCron() {
     .map((l) => JSON.parse(l) as { job: string; count: number });
 }
 
-async function reserve(accountId: string, tokens: number) {
-  const id = crypto.randomUUID();
-  const r = await withDb((db) =>
-    reserveTokens(db, {
-      id,
-      accountId,
-      tier: "anon",
-      keyHash: null,
-      dailyLimit: 1_000_000,
-      tokens,
-    }),
-  );
-  if (!r.ok) throw new Error("reserve failed");
-  return { id, windowStart: r.windowStart };
-}
-
 const backdate = (id: string, minutes: number) =>
   withDb((db) =>
     db
@@ -66,7 +49,7 @@ const backdate = (id: string, minutes: number) =>
 describe("scheduled jobs", () => {
   it("settle reservations open past the limit, recorded by the agent or not, and leave fresh ones", async () => {
     const { accountId } = await account();
-    const recorded = await reserve(accountId, 300);
+    const recorded = await reserveDirectly(accountId, 300);
     const record: ReservationRecord = {
       id: recorded.id,
       accountId,
@@ -84,8 +67,8 @@ describe("scheduled jobs", () => {
     await runInDurableObject(agent, (_, state) =>
       state.storage.put(`reservation:${record.id}`, record),
     );
-    const unrecorded = await reserve(accountId, 200);
-    const fresh = await reserve(accountId, 100);
+    const unrecorded = await reserveDirectly(accountId, 200);
+    const fresh = await reserveDirectly(accountId, 100);
     await backdate(recorded.id, 60);
     await backdate(unrecorded.id, 60);
     expect(await usedTokens(accountId)).toBe(600);

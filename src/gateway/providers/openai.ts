@@ -87,12 +87,12 @@ class OpenAIEvents implements AsyncIterableIterator<UpstreamEvent> {
     for (;;) {
       const event = this.events.shift();
       if (event) return { done: false, value: event };
+      if (this.end === "done") return DONE;
       const data = this.data.shift();
-      if (data !== undefined && this.end !== "done") {
+      if (data !== undefined) {
         this.accept(data);
         continue;
       }
-      if (this.end === "done") return DONE;
       if (this.end === "eof") {
         // A stream that just stops, with no finish and no [DONE], was cut.
         if (!this.finished) throw new UpstreamError("connection", "upstream stream ended early");
