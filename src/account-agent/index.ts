@@ -95,7 +95,6 @@ export class AccountAgent extends DurableObject<Env> {
       const record: ReservationRecord = {
         id,
         accountId: job.accountId,
-        windowStart: reservation.windowStart.getTime(),
         reserved: job.reserve,
         promptEstimate: job.promptEstimate,
         model: job.model.id,
@@ -186,7 +185,6 @@ export class AccountAgent extends DurableObject<Env> {
         const unrecorded: ReservationRecord = {
           id: open.id,
           accountId: request.accountId,
-          windowStart: new Date(open.windowStart).getTime(),
           reserved: open.reserved,
           promptEstimate: 0,
           model: "unknown",
@@ -204,8 +202,10 @@ export class AccountAgent extends DurableObject<Env> {
   }
 
   private async settleOrphan(record: ReservationRecord, outcome: Settlement) {
-    await settle(this.db(), record, outcome);
+    const settledInto = await settle(this.db(), record, outcome);
     await this.ctx.storage.delete(PREFIX + record.id);
+    // Nothing was open: settled before, or its account was deleted with its reservations.
+    if (settledInto === null) return;
     console.log(
       JSON.stringify({
         msg: outcome.status === "settled_by_alarm" ? "alarm settlement" : "sweep settlement",

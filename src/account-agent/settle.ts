@@ -1,9 +1,11 @@
 // Reconcile: ONE statement (so one transaction and one round trip) that settles a reservation.
-// The usage_log row, keyed by the reservation id, gates everything else, so settling twice is
-// a no-op; with it go the turn's session, messages and tool calls and the bucket's signed
-// difference (never below zero). The bucket row is shared by every request of the account,
-// and a single statement holds its lock only while the server runs it, not across round trips.
-// An account merged away while the stream ran settles into the account it was merged into.
+// Deleting the reservation's open_reservations row gates everything else, so settling twice,
+// or settling a record whose reservation never held, is a no-op; the reserved amount and its
+// window come from that row. With it go the usage_log row, the turn's session, messages and
+// tool calls and the bucket's signed difference (never below zero). The bucket row is shared
+// by every request of the account, and a single statement holds its lock only while the
+// server runs it, not across round trips. An account merged away while the stream ran settles
+// into the account it was merged into.
 import { sql } from "drizzle-orm";
 import { type Database, executePrepared } from "../db/client";
 import type { UsageStatus } from "../db/schema";
@@ -13,7 +15,6 @@ import type { FinishReason } from "../gateway/events";
 export interface ReservationRecord {
   id: string;
   accountId: string;
-  windowStart: number;
   reserved: number;
   promptEstimate: number;
   model: string;
@@ -54,7 +55,10 @@ function proposedCode(args: string): string | null {
   }
 }
 
-/** Returns the account the reservation settled into, or null if it was already settled. */
+/**
+ * Returns the account the reservation settled into, or null if Postgres holds no such open
+ * reservation (already settled, or it never held).
+ */
 export async function settle(
   db: Database,
   reservation: ReservationRecord,
@@ -89,7 +93,11 @@ export async function settle(
   const rows = await executePrepared<{ account_id: string }>(
     db,
     sql`
-    with target as (
+    with closed as (
+      delete from open_reservations where id = ${reservation.id}
+      returning window_start, reserved_tokens
+    ),
+    target as (
       select coalesce(
         (select into_account_id from account_merges where from_account_id = ${reservation.accountId}),
         ${reservation.accountId}::uuid
@@ -99,12 +107,12 @@ export async function settle(
       insert into usage_log (id, account_id, request_id, model, provider, estimated_tokens,
         prompt_tokens, completion_tokens, actual_tokens, debited_tokens, status, latency_ms, session_id)
       select ${reservation.id}, account_id, ${reservation.requestId}, ${reservation.model},
-        ${reservation.provider}, ${reservation.reserved}, ${outcome.promptTokens},
+        ${reservation.provider}, closed.reserved_tokens, ${outcome.promptTokens},
         ${outcome.completionTokens}, ${outcome.promptTokens + outcome.completionTokens},
         ${outcome.debited}, ${outcome.status}, ${outcome.latencyMs},
         (select id from agent_sessions where id = ${sessionId}::uuid and account_id = target.account_id
          union all select ${sessionId}::uuid where ${t?.newSession ?? false} limit 1)
-      from target
+      from target, closed
       on conflict (id) do nothing
       returning account_id
     ),
@@ -147,15 +155,13 @@ export async function settle(
       update accounts set last_active_at = now()
       where id = (select account_id from logged) and last_active_at < now() - interval '1 minute'
     ),
-    closed as (
-      delete from open_reservations where id = ${reservation.id}
-    ),
     bucket as (
       update quota_buckets
-      set used_tokens = greatest(0, used_tokens + ${outcome.debited - reservation.reserved}),
+      set used_tokens = greatest(0, used_tokens + ${outcome.debited} - closed.reserved_tokens),
           updated_at = now()
+      from closed
       where account_id = (select account_id from logged)
-        and window_start = ${new Date(reservation.windowStart).toISOString()}::timestamptz
+        and quota_buckets.window_start = closed.window_start
     )
     select account_id from logged`,
   );

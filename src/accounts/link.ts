@@ -11,6 +11,7 @@ import {
   agentMessages,
   agentSessions,
   agentToolCalls,
+  openReservations,
   quotaBuckets,
   type Tier,
   usageLog,
@@ -55,7 +56,17 @@ export async function mergeAccounts(
     if (!locked.some((a) => a.id === from)) return;
 
     const tier: Tier = higherTier(target.tier, "free");
-    for (const table of [agentSessions, agentMessages, agentToolCalls, usageLog, virtualKeys]) {
+    // Open reservations move with the bucket usage they hold, so the streams that took them
+    // settle (and the sweep finds them) under the surviving account.
+    const moved = [
+      agentSessions,
+      agentMessages,
+      agentToolCalls,
+      usageLog,
+      virtualKeys,
+      openReservations,
+    ];
+    for (const table of moved) {
       await tx.update(table).set({ accountId: into }).where(eq(table.accountId, from));
     }
     await tx.execute(sql`

@@ -1,7 +1,8 @@
 // The AccountAgent's crash safety: a reservation whose stream died with an evicted instance is
-// settled by the alarm (idempotently), one that was open while its anonymous account was
-// merged into another settles into the survivor, and the object's long-lived Postgres client
-// survives the server closing its connections.
+// settled by the alarm (idempotently), a record whose reservation is not open changes nothing,
+// a refused one leaves no record, one that was open while its anonymous account was merged
+// into another settles into the survivor, and the object's long-lived Postgres client survives
+// the server closing its connections.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -25,11 +26,19 @@ const agentFor = (accountId: string) =>
 
 /** What the agent holds after reserving, as if its instance was then evicted mid-stream. */
 async function orphanedReservation(accountId: string, reserved: number, piecesSeen: number) {
-  const { id, windowStart } = await reserveDirectly(accountId, reserved);
+  return orphanedRecord(
+    accountId,
+    await reserveDirectly(accountId, reserved),
+    reserved,
+    piecesSeen,
+  );
+}
+
+/** The agent's stored record of reservation `id`, left behind with an alarm armed. */
+async function orphanedRecord(accountId: string, id: string, reserved: number, piecesSeen: number) {
   const record: ReservationRecord = {
     id,
     accountId,
-    windowStart: windowStart.getTime(),
     reserved,
     promptEstimate: 40,
     model: "gpt-5-mini",
@@ -46,6 +55,13 @@ async function orphanedReservation(accountId: string, reserved: number, piecesSe
   });
   return record;
 }
+
+const storedReservations = async (accountId: string) =>
+  (
+    await runInDurableObject(agentFor(accountId), (_, state) =>
+      state.storage.list({ prefix: "reservation:" }),
+    )
+  ).size;
 
 describe("AccountAgent alarm", () => {
   it("settles a reservation an eviction left open, once", async () => {
@@ -66,10 +82,29 @@ describe("AccountAgent alarm", () => {
     await runDurableObjectAlarm(agentFor(accountId));
     expect(await usageRows(accountId)).toHaveLength(1);
     expect(await usedTokens(accountId)).toBe(65);
-    const left = await runInDurableObject(agentFor(accountId), (_, state) =>
-      state.storage.list({ prefix: "reservation:" }),
-    );
-    expect(left.size).toBe(0);
+    expect(await storedReservations(accountId)).toBe(0);
+  });
+
+  it("drops a record whose reservation Postgres does not hold open, touching nothing", async () => {
+    const { accountId } = await account();
+    await reserveDirectly(accountId, 300);
+    // Settled by another path already, or never taken: the open row is what settling consumes.
+    const record = await orphanedRecord(accountId, crypto.randomUUID(), 500, 0);
+
+    await runDurableObjectAlarm(agentFor(accountId));
+    expect(await usedTokens(accountId)).toBe(300);
+    expect((await usageRows(accountId)).find((r) => r.id === record.id)).toBeUndefined();
+    expect(await storedReservations(accountId)).toBe(0);
+  });
+
+  it("keeps no record of a refused reservation", async () => {
+    const { browser, accountId } = await account("anon", 10);
+    const res = await chat(browser, {
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
+    });
+    expect(res.status).toBe(429);
+    expect(await storedReservations(accountId)).toBe(0);
   });
 
   it("a stream open during a merge settles into the surviving account", async () => {

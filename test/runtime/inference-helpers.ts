@@ -103,7 +103,7 @@ export async function eventually<T>(
   }
 }
 
-/** Reserves `tokens` for an anon account the way the agent does, outside any agent. */
+/** Reserves `tokens` for an anon account the way the agent does, outside any agent; its id. */
 export async function reserveDirectly(accountId: string, tokens: number) {
   const id = crypto.randomUUID();
   const reservation = await withDb((db) =>
@@ -117,5 +117,5 @@ export async function reserveDirectly(accountId: string, tokens: number) {
     }),
   );
   if (!reservation.ok) throw new Error("could not reserve");
-  return { id, windowStart: reservation.windowStart };
+  return id;
 }

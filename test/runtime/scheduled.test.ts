@@ -51,9 +51,8 @@ describe("scheduled jobs", () => {
     const { accountId } = await account();
     const recorded = await reserveDirectly(accountId, 300);
     const record: ReservationRecord = {
-      id: recorded.id,
+      id: recorded,
       accountId,
-      windowStart: recorded.windowStart.getTime(),
       reserved: 300,
       promptEstimate: 20,
       model: "gpt-5-mini",
@@ -69,8 +68,8 @@ describe("scheduled jobs", () => {
     );
     const unrecorded = await reserveDirectly(accountId, 200);
     const fresh = await reserveDirectly(accountId, 100);
-    await backdate(recorded.id, 60);
-    await backdate(unrecorded.id, 60);
+    await backdate(recorded, 60);
+    await backdate(unrecorded, 60);
     expect(await usedTokens(accountId)).toBe(600);
 
     const lines = await runCron();
@@ -78,21 +77,21 @@ describe("scheduled jobs", () => {
       2,
     );
     const rows = await usageRows(accountId);
-    expect(rows.find((r) => r.id === recorded.id)).toMatchObject({
+    expect(rows.find((r) => r.id === recorded)).toMatchObject({
       status: "settled_by_sweep",
       debitedTokens: 32,
     });
-    expect(rows.find((r) => r.id === unrecorded.id)).toMatchObject({
+    expect(rows.find((r) => r.id === unrecorded)).toMatchObject({
       status: "settled_by_sweep",
       debitedTokens: 0,
     });
     // The fresh reservation may still belong to a running stream: untouched.
-    expect(rows.find((r) => r.id === fresh.id)).toBeUndefined();
+    expect(rows.find((r) => r.id === fresh)).toBeUndefined();
     expect(await usedTokens(accountId)).toBe(32 + 100);
     const open = await withDb((db) =>
       db.select().from(openReservations).where(eq(openReservations.accountId, accountId)),
     );
-    expect(open.map((o) => o.id)).toEqual([fresh.id]);
+    expect(open.map((o) => o.id)).toEqual([fresh]);
 
     await runCron();
     expect(await usageRows(accountId)).toHaveLength(2);
