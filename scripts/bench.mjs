@@ -2,8 +2,11 @@
 // one run. Time to first token and total stream time through the app vs straight to the model
 // (median, p99, ratio) at 1 and 50 concurrent streams, and reservations per second on one hot
 // account. Starts its own Postgres, scripted model and the Worker in workerd; prints a table.
-// A bare pass-through Worker is measured beside them: what any Worker in front costs here.
-// BENCH_INSPECTOR_PORT opens the app's workerd to DevTools for a CPU profile.
+// Two floors are measured beside them (see startPassThrough): a bare pass-through Worker, and a
+// relay through a Durable Object that reads each chunk in JavaScript. With each path goes the
+// CPU the Workers' processes spent per stream. BENCH_INSPECTOR_PORT opens the app's workerd to
+// DevTools for a CPU profile.
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { ROOT } from "./lib/local-config.mjs";
@@ -11,7 +14,7 @@ import { freePort, waitForHttp } from "./lib/net.mjs";
 import { hasPgBouncer, startPgBouncer } from "./lib/pgbouncer.mjs";
 import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mjs";
 import { start } from "./lib/process.mjs";
-import { startPassThrough, startWorkerd } from "./lib/workerd.mjs";
+import { startWorkersApart } from "./lib/workerd.mjs";
 
 const STREAM_TOKENS = 50;
 const CHUNK_DELAY_MS = 10;
@@ -74,7 +77,7 @@ async function batch(url, headers, { concurrency, streams }) {
   return results;
 }
 
-function summary(results) {
+function summary(results, cpuMs) {
   const ttft = results.map((r) => r.ttft);
   const total = results.map((r) => r.total);
   return {
@@ -82,7 +85,40 @@ function summary(results) {
     ttft99: percentile(ttft, 99),
     total50: percentile(total, 50),
     total99: percentile(total, 99),
+    cpu: cpuMs / results.length,
   };
+}
+
+/**
+ * CPU time (ms) spent so far by process `root` and everything under it (Linux /proc; user and
+ * system time, in the kernel's fixed 100 ticks a second). NaN where /proc is missing.
+ */
+function treeCpuMs(root) {
+  try {
+    const procs = [];
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        procs.push({ pid: Number(pid), ppid: Number(fields[1]), ticks: +fields[11] + +fields[12] });
+      } catch {
+        // Exited while listed.
+      }
+    }
+    const inTree = new Set([root]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of procs) {
+        if (inTree.has(p.pid) || !inTree.has(p.ppid)) continue;
+        inTree.add(p.pid);
+        grew = true;
+      }
+    }
+    return procs.filter((p) => inTree.has(p.pid)).reduce((ms, p) => ms + p.ticks * 10, 0);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function signUpProKey(base, databaseUrl) {
@@ -115,6 +151,7 @@ const fmt = (n) => n.toFixed(1).padStart(8);
 const KEYS = ["ttft50", "ttft99", "total50", "total99"];
 const row = (concurrency, path, cells) =>
   console.log(`${String(concurrency).padStart(11)}  ${path.padEnd(6)}  ${cells.join("  ")}`);
+const BLANK = "".padStart(8);
 
 async function main() {
   const cluster = process.env.DATABASE_URL ? null : await startCluster({ auth: "trust" });
@@ -148,12 +185,14 @@ async function main() {
     const modelUrl = `http://127.0.0.1:${modelPort}`;
     await waitForHttp(`${modelUrl}/v1/models`);
 
-    let workerdLog = "";
-    const app = await startWorkerd({
+    // In a process of their own, so the load generator does not share an event loop with
+    // Miniflare's local Hyperdrive proxy and log reader.
+    const workers = await startWorkersApart({
       inspectorPort: process.env.BENCH_INSPECTOR_PORT
         ? Number(process.env.BENCH_INSPECTOR_PORT)
         : undefined,
       databaseUrl: appDatabaseUrl,
+      upstream: modelUrl,
       vars: {
         ENVIRONMENT: "development",
         OPENAI_API_KEY: "sk-bench",
@@ -162,13 +201,9 @@ async function main() {
           pro: { concurrent_streams: 1000, requests_per_minute: 1000000 },
         }),
       },
-      onLog: (log) => (workerdLog = `${workerdLog}${log.message}\n`.slice(-20_000)),
     });
-    stops.push(app.stop);
-    const base = app.url;
-    await waitForHttp(`${base}/api/health`).catch((error) => {
-      throw new Error(`${error.message}\n${workerdLog}`);
-    });
+    stops.push(workers.stop);
+    const base = workers.app;
     const { key, accountId } = await signUpProKey(base, databaseUrl);
     const viaApp = {
       url: `${base}/v1/chat/completions`,
@@ -178,49 +213,57 @@ async function main() {
       url: `${modelUrl}/v1/chat/completions`,
       headers: { authorization: "Bearer direct" },
     };
-    const passThrough = await startPassThrough(modelUrl);
-    stops.push(passThrough.stop);
-    const bare = { url: `${passThrough.url}/v1/chat/completions`, headers: direct.headers };
+    const paths = {
+      direct,
+      bare: { url: `${workers.bare}/v1/chat/completions`, headers: direct.headers },
+      relay: { url: `${workers.bare}/relay/v1/chat/completions`, headers: direct.headers },
+      app: viaApp,
+    };
 
     // What a fresh local Postgres connection costs, measured in this run: the health route
     // (one connection, one query) against a route that touches nothing.
     const floor = await roundTrips(`${base}/api/no-such-route`, 50);
     const oneQuery = await roundTrips(`${base}/api/health`, 50);
 
-    // Warm both paths (isolate start, connection setup) before measuring.
-    await batch(viaApp.url, viaApp.headers, { concurrency: 5, streams: 10 });
-    await batch(direct.url, direct.headers, { concurrency: 5, streams: 10 });
-    await batch(bare.url, bare.headers, { concurrency: 5, streams: 10 });
+    // Warm every path (isolate start, connection setup) before measuring.
+    for (const path of Object.values(paths))
+      await batch(path.url, path.headers, { concurrency: 5, streams: 10 });
 
     console.log(
       `\nStreams of ${STREAM_TOKENS} tokens, ${CHUNK_DELAY_MS} ms apart, from the scripted model (ms)\n`,
     );
-    console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99");
+    console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99  cpu/stream");
     for (const run of RUNS) {
       // Alternate halves so drift (GC, warm-up) hits every path alike.
       const half = { ...run, streams: run.streams / 2 };
-      const results = { app: [], direct: [], bare: [] };
+      const results = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
+      const cpu = Object.fromEntries(Object.keys(paths).map((name) => [name, 0]));
       for (let round = 0; round < 2; round++) {
-        results.app.push(...(await batch(viaApp.url, viaApp.headers, half)));
-        results.direct.push(...(await batch(direct.url, direct.headers, half)));
-        results.bare.push(...(await batch(bare.url, bare.headers, half)));
+        for (const [name, path] of Object.entries(paths)) {
+          const before = treeCpuMs(workers.pid);
+          results[name].push(...(await batch(path.url, path.headers, half)));
+          cpu[name] += treeCpuMs(workers.pid) - before;
+        }
       }
-      const a = summary(results.app);
-      const d = summary(results.direct);
-      const b = summary(results.bare);
+      const s = Object.fromEntries(
+        Object.keys(paths).map((name) => [name, summary(results[name], cpu[name])]),
+      );
+      const { app: a, direct: d } = s;
       const rows = [
-        [run.concurrency, "direct", (key) => fmt(d[key])],
-        ["", "bare", (key) => fmt(b[key])],
-        ["", "app", (key) => fmt(a[key])],
-        ["", "added", (key) => fmt(a[key] - d[key])],
+        ...Object.keys(paths).map((name, n) => [
+          n === 0 ? run.concurrency : "",
+          name,
+          [...KEYS.map((key) => fmt(s[name][key])), fmt(s[name].cpu)],
+        ]),
+        ["", "added", [...KEYS.map((key) => fmt(a[key] - d[key])), BLANK]],
         [
           "",
           "ratio",
-          (key) => (a[key] / d[key]).toFixed(key.startsWith("ttft") ? 2 : 3).padStart(8),
+          KEYS.map((key) => (a[key] / d[key]).toFixed(key.startsWith("ttft") ? 2 : 3).padStart(8)),
         ],
-        ["", "- bare", (key) => fmt(a[key] - b[key])],
+        ["", "- relay", [...KEYS.map((key) => fmt(a[key] - s.relay[key])), BLANK]],
       ];
-      for (const [concurrency, path, cell] of rows) row(concurrency, path, KEYS.map(cell));
+      for (const [concurrency, path, cells] of rows) row(concurrency, path, cells);
       const ttftOk = a.ttft50 - d.ttft50 <= 5;
       const totalOk = a.total50 / d.total50 <= 1.03;
       row("", "target", [
@@ -228,7 +271,12 @@ async function main() {
       ]);
     }
     console.log(
-      "direct: straight to the model; bare: through a Worker that only passes the stream on (the floor of any Worker here); app: through the gateway; added and ratio: app against direct; - bare: app against bare.",
+      [
+        "direct: straight to the model. bare: through a Worker that only passes the stream on (what any Worker costs here).",
+        "relay: through a Worker and a Durable Object that reads each chunk in JavaScript and passes it on (the least this design does).",
+        "app: through the gateway. added and ratio: app against direct; - relay: app against relay.",
+        "cpu/stream: CPU ms the Workers' processes (workerd, and Miniflare's Node host with its local Hyperdrive proxy) spent per stream.",
+      ].join("\n"),
     );
     console.log(
       `A fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker pays it on a key's first request in an isolate (later ones route from its cache; the Durable Object keeps its connection).`,

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build } from "vite";
 import { ROOT } from "./local-config.mjs";
+import { start, waitForOutput } from "./process.mjs";
 
 const BUNDLE_DIR = join(ROOT, ".wrangler/bundle");
 // wrangler ships the Miniflare it runs; use that one, so options read from wrangler.toml match.
@@ -47,21 +48,45 @@ export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspec
 }
 
 /**
- * A Worker that only passes each request through to `upstream`, in the same workerd set-up: the
- * floor any Worker in front of the model costs on this machine, measured beside the app.
+ * The floors the app is measured against, in the same workerd set-up. At `/…` a Worker that only
+ * passes each request through to `upstream`: what any Worker in front of the model costs here.
+ * At `/relay/…` the same Worker hands the request to a Durable Object that reads each upstream
+ * chunk in JavaScript and passes it on: the least a gateway of this design (one object per
+ * account, which must see every chunk to meter it) does per request and per chunk.
  */
 export function startPassThrough(upstream) {
   return serve({
     name: "pass-through",
     modules: true,
     compatibilityDate: "2026-11-01",
-    script: `export default {
+    script: `export class Relay {
+      constructor(state, env) { this.env = env; }
+      async fetch(request) {
+        const url = new URL(request.url);
+        const answer = await fetch(this.env.UPSTREAM + url.pathname + url.search, request);
+        const reader = answer.body.getReader();
+        const body = new ReadableStream({
+          async pull(controller) {
+            const { done, value } = await reader.read();
+            if (done) controller.close();
+            else controller.enqueue(value);
+          },
+          cancel: (reason) => reader.cancel(reason),
+        }, { highWaterMark: 1 });
+        return new Response(body, { status: answer.status, headers: answer.headers });
+      }
+    }
+    export default {
       fetch(request, env) {
         const url = new URL(request.url);
-        return fetch(env.UPSTREAM + url.pathname + url.search, request);
+        if (!url.pathname.startsWith("/relay/"))
+          return fetch(env.UPSTREAM + url.pathname + url.search, request);
+        const relay = env.RELAY.get(env.RELAY.idFromName("bench"));
+        return relay.fetch(new Request("https://relay" + url.pathname.slice(6) + url.search, request));
       },
     };`,
     bindings: { UPSTREAM: upstream },
+    durableObjects: { RELAY: "Relay" },
   });
 }
 
@@ -81,4 +106,26 @@ async function serve(worker, shared = {}) {
   await miniflare.ready;
   const url = await miniflare.unsafeGetDirectURL(worker.name);
   return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };
+}
+
+/**
+ * The app and the floors (startPassThrough) in front of `upstream`, started in a child process
+ * (see workerd-host.mjs); returns their URLs, the child's pid and a stop function.
+ */
+export async function startWorkersApart({ databaseUrl, vars, upstream, inspectorPort }) {
+  const host = start(
+    process.execPath,
+    [
+      join(ROOT, "scripts/lib/workerd-host.mjs"),
+      JSON.stringify({ databaseUrl, vars, upstream, inspectorPort }),
+    ],
+    process.env,
+  );
+  const [, urls] = await waitForOutput(host, /^ready (.*)$/m, { timeoutMs: 180_000 }).catch(
+    async (error) => {
+      await host.stop();
+      throw error;
+    },
+  );
+  return { ...JSON.parse(urls), pid: host.child.pid, stop: host.stop };
 }
