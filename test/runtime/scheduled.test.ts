@@ -1,6 +1,6 @@
-// The Cron Trigger's jobs, run by invoking the scheduled handler: stale reservations settle,
-// anonymous accounts idle past retention go with every row they own, old usage rows are pruned;
-// each job is idempotent and writes one log line.
+// The Cron Trigger's jobs, run by invoking the scheduled handler: stale reservations settle
+// (those of an account merged away too), anonymous accounts idle past retention go with every
+// row they own, old usage rows are pruned; each job is idempotent and writes one log line.
 import {
   createExecutionContext,
   createScheduledController,
@@ -22,7 +22,7 @@ import {
   virtualKeys,
 } from "../../src/db/schema";
 import worker from "../../src/index";
-import { Browser } from "./browser";
+import { Browser, uniqueLogin } from "./browser";
 import { captureLogs, withDb } from "./helpers";
 import { account, reserveDirectly, usageRows, usedTokens } from "./inference-helpers";
 import { seedHistory } from "./seed";
@@ -95,6 +95,27 @@ describe("scheduled jobs", () => {
 
     await runCron();
     expect(await usageRows(accountId)).toHaveLength(2);
+  });
+
+  it("settle a stale reservation of an account merged away, under the survivor", async () => {
+    const login = uniqueLogin("sweep-merge");
+    const returning = new Browser();
+    await returning.signInWithOidc(login);
+    const survivor = (await returning.me()).account_id;
+    const anon = await account();
+    // Its stream died unrecorded, then the person linked an identity that had an account.
+    const lost = await reserveDirectly(anon.accountId, 400);
+    await anon.browser.signInWithOidc(login);
+    expect((await anon.browser.me()).account_id).toBe(survivor);
+    expect(await usedTokens(survivor)).toBe(400);
+    await backdate(lost, 60);
+
+    await runCron();
+    expect((await usageRows(survivor)).find((r) => r.id === lost)).toMatchObject({
+      status: "settled_by_sweep",
+      debitedTokens: 0,
+    });
+    expect(await usedTokens(survivor)).toBe(0);
   });
 
   it("remove anonymous accounts idle past retention with every row, and nothing else", async () => {
