@@ -4,6 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { count, eq } from "drizzle-orm";
+import { countTokens } from "gpt-tokenizer";
 import { describe, expect, inject, it } from "vitest";
 import { agentSessions, quotaBuckets } from "../../src/db/schema";
 import { estimatePromptTokens } from "../../src/gateway/estimate";
@@ -181,6 +182,41 @@ describe("the upstream request and the reservation", () => {
       return !seen.includes("open") && seen;
     });
     expect(outcomes.every((o) => o === "cancelled")).toBe(true);
+  });
+});
+
+describe("the prompt estimate", () => {
+  it("reserves a long history's exact count on every turn, cached or not, and follows an edit", async () => {
+    const { browser, accountId } = await account("pro", 1_000_000);
+    const tokens = (text: string) => countTokens(text, { disallowedSpecial: new Set() });
+    const history = Array.from({ length: 300 }, (_, i) => `line ${i}: x = ${i * 7}\n`).join("");
+    // The same length with other content: a cache keyed on anything less than the text fails.
+    const edited = `${crypto.randomUUID().repeat(4)}${history.slice(144)}`;
+    expect(edited.length).toBe(history.length);
+    expect(tokens(edited)).not.toBe(tokens(history));
+
+    const turn = async (earlier: string) => {
+      const ask = scripted("go on", { reply: "ok" });
+      const res = await chat(browser, {
+        max_tokens: 50,
+        messages: [
+          { role: "user", content: earlier },
+          { role: "assistant", content: "ok" },
+          { role: "user", content: ask },
+        ],
+      });
+      expect(res.status).toBe(200);
+      return 3 + (4 + tokens(earlier)) + (4 + tokens("ok")) + (4 + tokens(ask)) + 50;
+    };
+    const expected = [await turn(history), await turn(history), await turn(edited)];
+    const rows = await eventually(async () => {
+      const found = await usageRows(accountId);
+      return found.length === 3 && found;
+    });
+    const reserved = rows
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map((r) => r.estimatedTokens);
+    expect(reserved).toEqual(expected);
   });
 });
 
