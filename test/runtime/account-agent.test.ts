@@ -12,10 +12,9 @@ import { Browser, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
 import {
   account,
-  chat,
+  chatOk,
   eventually,
   reserveDirectly,
-  scripted,
   usageRows,
   usedTokens,
 } from "./inference-helpers";
@@ -99,10 +98,7 @@ describe("AccountAgent alarm", () => {
 
   it("keeps no record of a refused reservation", async () => {
     const { browser, accountId } = await account("anon", 10);
-    const res = await chat(browser, {
-      max_tokens: 20,
-      messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
-    });
+    const res = await chatOk(browser, 20);
     expect(res.status).toBe(429);
     expect(await storedReservations(accountId)).toBe(0);
   });
@@ -133,11 +129,7 @@ describe("AccountAgent alarm", () => {
 describe("AccountAgent's Postgres connection", () => {
   it("reconnects after Postgres closes it between requests (a restart or failover)", async () => {
     const { browser, accountId } = await account();
-    const ask = () =>
-      chat(browser, {
-        max_tokens: 20,
-        messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
-      });
+    const ask = () => chatOk(browser, 20);
     expect((await ask()).status).toBe(200);
     await eventually(async () => (await usageRows(accountId)).length === 1);
 

@@ -13,6 +13,7 @@ import { ORIGIN, withDb } from "./helpers";
 import {
   account,
   chat,
+  chatOk,
   eventually,
   readSse,
   scripted,
@@ -136,10 +137,7 @@ async function upstreamOutcomes(marker: string) {
 describe("the upstream request and the reservation", () => {
   it("a request the account's known room does not cover waits for its reservation: refused, nothing goes upstream", async () => {
     const { browser, accountId } = await account("anon", 400);
-    const first = await chat(browser, {
-      max_tokens: 50,
-      messages: [{ role: "user", content: scripted("first", { reply: "ok" }) }],
-    });
+    const first = await chatOk(browser, 50);
     expect(first.status).toBe(200);
 
     const marker = crypto.randomUUID();
@@ -154,10 +152,7 @@ describe("the upstream request and the reservation", () => {
 
   it("a reservation refused after the upstream request started cancels it, and writes nothing", async () => {
     const { browser, accountId } = await account("anon");
-    const first = await chat(browser, {
-      max_tokens: 50,
-      messages: [{ role: "user", content: scripted("first", { reply: "ok" }) }],
-    });
+    const first = await chatOk(browser, 50);
     expect(first.status).toBe(200);
     // The room the agent last saw is gone behind its back (an operator, another region).
     await withDb((db) =>

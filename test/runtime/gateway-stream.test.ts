@@ -7,6 +7,7 @@ import { withDb } from "./helpers";
 import {
   account,
   chat,
+  chatOk,
   eventually,
   readSse,
   scripted,
@@ -178,10 +179,7 @@ describe("POST /api/inference", () => {
 
   it("rejects another account's session with a 404 and reserves nothing", async () => {
     const owner = await account();
-    const res = await chat(owner.browser, {
-      max_tokens: 20,
-      messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
-    });
+    const res = await chatOk(owner.browser, 20);
     const sessionId = res.headers.get("x-session-id");
     await res.text();
     const stranger = await account();

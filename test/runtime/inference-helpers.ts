@@ -42,6 +42,14 @@ export function chat(browser: Browser, body: Record<string, unknown>, init: Requ
   });
 }
 
+/** One user message the scripted model answers with "ok", within `maxTokens`. */
+export function chatOk(browser: Browser, maxTokens: number) {
+  return chat(browser, {
+    max_tokens: maxTokens,
+    messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
+  });
+}
+
 export interface SseResult {
   /** Parsed `data:` payloads, without the final [DONE]. */
   events: Record<string, unknown>[];
