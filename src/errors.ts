@@ -57,6 +57,12 @@ export const ERRORS = {
     message: "The model provider did not answer in time",
   },
   MISCONFIGURED: { status: 500, type: "server_error", message: "The server is misconfigured" },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    type: "service_unavailable",
+    message:
+      "The request could not be recorded, so it was stopped and nothing was charged; try again",
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     type: "service_unavailable",

@@ -70,10 +70,15 @@ export class InferenceRun {
 
   /** Answers once the upstream has answered and `durable` (the stored reservation) is on disk. */
   async respond(durable: Promise<void>): Promise<Response> {
+    // Nothing streams unless its reservation is on disk, where the alarm would find it.
+    const unrecorded = await durable.then(
+      () => null,
+      (error: unknown) => error as Error,
+    );
+    if (unrecorded) return this.refuseUnrecorded(unrecorded);
     let events: AsyncIterator<UpstreamEvent>;
     try {
-      const [opened] = await Promise.all([this.call.opened, durable]);
-      events = opened[Symbol.asyncIterator]();
+      events = (await this.call.opened)[Symbol.asyncIterator]();
       this.stall.start();
     } catch (error) {
       this.call.abort.abort();
@@ -83,6 +88,22 @@ export class InferenceRun {
       return errorJson(callerError(upstream));
     }
     return this.job.stream ? this.streamed(events) : this.collected(events);
+  }
+
+  private async refuseUnrecorded(error: Error): Promise<Response> {
+    this.call.abort.abort();
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "reservation not recorded",
+        request_id: this.job.requestId,
+        reservation: this.record.id,
+        error: error.message,
+      }),
+    );
+    this.finish("storage_error");
+    await this.settling;
+    return errorJson(new AppError("STORAGE_UNAVAILABLE"));
   }
 
   private async next(events: AsyncIterator<UpstreamEvent>) {
@@ -212,24 +233,6 @@ export class InferenceRun {
   private async persist(outcome: Settlement, failure?: UpstreamError): Promise<void> {
     try {
       await settle(this.host.db, this.record, outcome);
-      await this.host.forget(this.record);
-      console.log(
-        JSON.stringify({
-          msg: "reconcile",
-          request_id: this.job.requestId,
-          account: await accountHash(this.record.accountId),
-          reservation: this.record.id,
-          model: this.job.model.id,
-          provider: this.job.model.provider,
-          status: outcome.status,
-          tokens_estimated: this.record.reserved,
-          tokens_actual: outcome.promptTokens + outcome.completionTokens,
-          tokens_debited: outcome.debited,
-          upstream_first_byte_ms: this.firstByteMs,
-          latency_ms: outcome.latencyMs,
-          ...(failure && { upstream_error: failure.reason }),
-        }),
-      );
     } catch (error) {
       console.error(
         JSON.stringify({
@@ -239,7 +242,28 @@ export class InferenceRun {
           error: (error as Error).message,
         }),
       );
-      await this.host.keepForRetry(this.record, outcome);
+      // Without it, the alarm settles the stored record from the pieces it saw.
+      await this.host.keepForRetry(this.record, outcome).catch(() => {});
+      return;
     }
+    console.log(
+      JSON.stringify({
+        msg: "reconcile",
+        request_id: this.job.requestId,
+        account: await accountHash(this.record.accountId),
+        reservation: this.record.id,
+        model: this.job.model.id,
+        provider: this.job.model.provider,
+        status: outcome.status,
+        tokens_estimated: this.record.reserved,
+        tokens_actual: outcome.promptTokens + outcome.completionTokens,
+        tokens_debited: outcome.debited,
+        upstream_first_byte_ms: this.firstByteMs,
+        latency_ms: outcome.latencyMs,
+        ...(failure && { upstream_error: failure.reason }),
+      }),
+    );
+    // A record left behind is harmless: the alarm finds its reservation closed and drops it.
+    await this.host.forget(this.record).catch(() => {});
   }
 }

@@ -184,6 +184,7 @@ export const USAGE_STATUSES = [
   "aborted",
   "upstream_error",
   "timeout",
+  "storage_error",
   "settled_by_alarm",
   "settled_by_sweep",
 ] as const;

@@ -34,6 +34,10 @@ const errorResponses = {
     description: "The provider failed",
     content: { "application/json": { schema: ErrorSchema } },
   },
+  503: {
+    description: "The request could not be recorded (nothing charged)",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
   504: {
     description: "The provider timed out",
     content: { "application/json": { schema: ErrorSchema } },

@@ -103,6 +103,29 @@ describe("AccountAgent alarm", () => {
     expect(await storedReservations(accountId)).toBe(0);
   });
 
+  it("refunds a reservation it could not record, and tells the caller it was not the model", async () => {
+    const { browser, accountId } = await account();
+    // The next commit of the object's storage fails, as a full or failing disk would.
+    await runInDurableObject(agentFor(accountId), (_, state) => {
+      const sync = state.storage.sync.bind(state.storage);
+      state.storage.sync = () => {
+        state.storage.sync = sync;
+        return Promise.reject(new Error("disk I/O error"));
+      };
+    });
+
+    const res = await chatOk(browser, 20);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: "storage_unavailable" } });
+    expect(await usedTokens(accountId)).toBe(0);
+    expect(await usageRows(accountId)).toMatchObject([
+      { status: "storage_error", debitedTokens: 0 },
+    ]);
+
+    // The next request is recorded and runs as usual.
+    expect((await chatOk(browser, 20)).status).toBe(200);
+  });
+
   it("a stream open during a merge settles into the surviving account", async () => {
     const login = uniqueLogin("survivor");
     const returning = new Browser();
