@@ -42,7 +42,7 @@ async function timeStream(url, headers) {
       model: "gpt-5-mini",
       stream: true,
       stream_options: { include_usage: true },
-      max_tokens: 200,
+      max_completion_tokens: 200,
       messages: [
         {
           role: "user",

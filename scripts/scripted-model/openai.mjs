@@ -14,6 +14,8 @@ const textOf = (content) =>
       ? content.map((p) => (typeof p?.text === "string" ? p.text : "")).join("")
       : "";
 
+const REASONING_MODEL = /^(gpt-5|o\d)/;
+
 /**
  * @param {Record<string, any>} body
  * @returns {{ turn: Turn, prompt: number }}
@@ -22,6 +24,12 @@ export function openAITurn(body) {
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0)
     throw new RequestError(400, "messages: must be a non-empty array");
+  // As OpenAI's reasoning models do: they refuse the older limit parameter.
+  if (body.max_tokens !== undefined && REASONING_MODEL.test(String(body.model)))
+    throw new RequestError(
+      400,
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    );
   const last = messages.at(-1);
   const tools = Array.isArray(body.tools) ? body.tools : [];
   const offered = body.tool_choice === "none" ? [] : tools;

@@ -210,14 +210,29 @@ describe("OpenAI chat completions", () => {
     expect(got.calls.size).toBe(0);
   });
 
-  it("streams `tokens: N` filler as N chunks, and cuts at max_tokens with finish `length`", async () => {
+  it("streams `tokens: N` filler as N chunks, and cuts at the limit with finish `length`", async () => {
     const full = await chat(scripted("go", { tokens: 40 }));
     expect(full.pieces).toHaveLength(40);
     expect(full.finish).toBe("stop");
-    const cut = await chat(scripted("go", { tokens: 40 }), { max_tokens: 7 });
+    const cut = await chat(scripted("go", { tokens: 40 }), { max_completion_tokens: 7 });
     expect(cut.pieces).toEqual(full.pieces.slice(0, 7));
     expect(cut.finish).toBe("length");
     expect(cut.usage?.completion_tokens).toBe(7);
+    // Other models (as OpenRouter's and local servers') still take max_tokens.
+    const older = await chat(scripted("go", { tokens: 40 }), {
+      model: "gpt-4o-mini",
+      max_tokens: 7,
+    });
+    expect(older.pieces).toEqual(full.pieces.slice(0, 7));
+  });
+
+  it("refuses max_tokens for a reasoning model, as OpenAI does", async () => {
+    await expect(
+      chatStream(scripted("go", { tokens: 3 }), { max_tokens: 7 }),
+    ).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining("max_completion_tokens"),
+    });
   });
 
   it("keeps multi-byte characters whole and counts their tokens", async () => {

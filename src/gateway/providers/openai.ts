@@ -149,7 +149,13 @@ class OpenAIEvents implements AsyncIterableIterator<UpstreamEvent> {
   }
 }
 
-export function openAICompatible(endpoint: ProviderEndpoint): Provider {
+/** The name the upstream knows the output limit by. */
+export type LimitParameter = "max_tokens" | "max_completion_tokens";
+
+export function openAICompatible(
+  endpoint: ProviderEndpoint,
+  limitParameter: LimitParameter = "max_tokens",
+): Provider {
   return {
     async open(request: UpstreamRequest, signal: AbortSignal) {
       const res = await fetch(`${endpoint.baseUrl}/chat/completions`, {
@@ -165,7 +171,7 @@ export function openAICompatible(endpoint: ProviderEndpoint): Provider {
           messages: request.messages,
           tools: request.tools,
           tool_choice: request.toolChoice,
-          max_tokens: request.maxTokens,
+          [limitParameter]: request.maxTokens,
           temperature: request.temperature,
           top_p: request.topP,
           stop: request.stop,
