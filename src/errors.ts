@@ -40,6 +40,11 @@ export const ERRORS = {
   },
   INTERNAL: { status: 500, type: "server_error", message: "Internal server error" },
   UPSTREAM_ERROR: { status: 502, type: "upstream_error", message: "The model provider failed" },
+  UPSTREAM_REJECTED: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "The model provider refused the request",
+  },
   SYNC_UPSTREAM: { status: 502, type: "upstream_error", message: "The sync service failed" },
   SYNC_TIMEOUT: {
     status: 504,

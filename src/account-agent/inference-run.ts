@@ -43,10 +43,17 @@ function statusOf(error: UpstreamError): UsageStatus {
   return error.reason === "timeout" ? "timeout" : "upstream_error";
 }
 
+/** Provider answers that say the request itself is wrong: retrying it cannot help. */
+const REFUSALS = new Set([400, 404, 413, 422]);
+
 function callerError(error: UpstreamError): AppError {
-  return error.reason === "timeout"
-    ? new AppError("UPSTREAM_TIMEOUT")
-    : new AppError("UPSTREAM_ERROR", `The model provider failed: ${error.message}`);
+  if (error.reason === "timeout") return new AppError("UPSTREAM_TIMEOUT");
+  if (error.reason === "http" && REFUSALS.has(error.status))
+    return new AppError(
+      "UPSTREAM_REJECTED",
+      `The model provider refused the request: ${error.message}`,
+    );
+  return new AppError("UPSTREAM_ERROR", `The model provider failed: ${error.message}`);
 }
 
 export class InferenceRun {
@@ -199,8 +206,10 @@ export class InferenceRun {
 
   /** Settles once (later calls are no-ops); returns the usage reported to the caller. */
   private finish(status: UsageStatus, failure?: UpstreamError): Usage {
-    const produced = this.builder.hasOutput || this.builder.upstreamUsage !== null;
-    // Nothing generated costs nothing; otherwise charge what was really used.
+    // Nothing generated costs nothing, unless the caller left: the provider, which bills it,
+    // had read the prompt by then. Otherwise charge what was really used.
+    const produced =
+      this.builder.hasOutput || this.builder.upstreamUsage !== null || status === "aborted";
     const usage = produced
       ? this.builder.usage(this.job.promptEstimate)
       : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };

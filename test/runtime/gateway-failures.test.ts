@@ -31,7 +31,7 @@ function streamRequest(content: string) {
   };
 }
 
-describe("the caller goes away mid-stream", () => {
+describe("the caller goes away", () => {
   it("writes the usage row for what was streamed and refunds the rest", async () => {
     const { browser, accountId } = await account();
     const res = await chat(
@@ -57,6 +57,22 @@ describe("the caller goes away mid-stream", () => {
     expect(row.estimatedTokens).toBeGreaterThan(row.debitedTokens);
     expect(await usedTokens(accountId)).toBe(row.debitedTokens);
   });
+
+  it("before the first token: charged the prompt the provider read, nothing more", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(
+      browser,
+      streamRequest(scripted("think first", { tokens: 20, first_token_delay_ms: 5_000 })),
+    );
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+
+    const row = await settled(accountId);
+    expect(row).toMatchObject({ status: "aborted", completionTokens: 0 });
+    expect(row.promptTokens).toBeGreaterThan(0);
+    expect(row.debitedTokens).toBe(row.promptTokens);
+    expect(await usedTokens(accountId)).toBe(row.promptTokens);
+  });
 });
 
 describe("the provider fails", () => {
@@ -74,6 +90,25 @@ describe("the provider fails", () => {
 
   const OPENAI = "gpt-5-mini";
   const ANTHROPIC = "claude-haiku-4-5";
+
+  it.each([OPENAI, ANTHROPIC])(
+    "refusing the request (HTTP 400, %s): a 400 with its reason, not retried as a 5xx, nothing charged",
+    async (model) => {
+      const { browser, accountId } = await account();
+      const res = await chat(browser, { ...streamRequest(scripted("no", { fail: 400 })), model });
+      expect(res.status).toBe(400);
+      const { error } = await res.json<{
+        error: { type: string; code: string; message: string };
+      }>();
+      expect(error).toMatchObject({ type: "invalid_request_error", code: "upstream_rejected" });
+      expect(error.message).toContain("400");
+      expect(await settled(accountId)).toMatchObject({
+        status: "upstream_error",
+        debitedTokens: 0,
+      });
+      expect(await usedTokens(accountId)).toBe(0);
+    },
+  );
   it.each([
     [
       "an in-stream error event",
