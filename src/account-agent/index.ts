@@ -80,17 +80,20 @@ export class AccountAgent extends DurableObject<Env> {
       // before the reservation holds; a refused one cancels the call.
       if (this.room.covers(job.reserve)) call = callUpstream(config, job.model, job.upstream);
       const id = crypto.randomUUID();
-      const reservation = await this.room.track(
-        job.reserve,
-        reserveTokens(this.db(), {
-          id,
-          accountId: job.accountId,
-          tier: job.tier,
-          keyHash: job.keyHash,
-          dailyLimit: limits.dailyTokens,
-          tokens: job.reserve,
-        }),
-      );
+      const reservation = await this.room
+        .track(
+          job.reserve,
+          reserveTokens(this.db(), {
+            id,
+            accountId: job.accountId,
+            tier: job.tier,
+            keyHash: job.keyHash,
+            dailyLimit: limits.dailyTokens,
+            tokens: job.reserve,
+          }),
+        )
+        .catch((error: Error) => error);
+      if (reservation instanceof Error) return unreserved(job, reservation);
       if (!reservation.ok) return refusal(reservation);
       const record: ReservationRecord = {
         id,
@@ -218,6 +221,20 @@ export class AccountAgent extends DurableObject<Env> {
       }),
     );
   }
+}
+
+/** Postgres could not take the reservation: nothing was reserved, nothing goes upstream. */
+function unreserved(job: InferenceJob, error: Error): Response {
+  // The reason names hosts and ports: it goes to the log, not to the caller.
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "reservation failed",
+      request_id: job.requestId,
+      error: error.message,
+    }),
+  );
+  return errorJson(new AppError("DATABASE_UNAVAILABLE"));
 }
 
 /** The answer to a refused reservation: a changed caller (the Worker looks again) or no quota. */

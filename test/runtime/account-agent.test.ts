@@ -1,13 +1,15 @@
 // The AccountAgent's crash safety: a reservation whose stream died with an evicted instance is
 // settled by the alarm (idempotently), a record whose reservation is not open changes nothing,
 // a refused one leaves no record, one that was open while its anonymous account was merged
-// into another settles into the survivor, and the object's long-lived Postgres client survives
-// the server closing its connections.
+// into another settles into the survivor, one it cannot record or cannot reserve is refused
+// cleanly, and the object's long-lived Postgres client survives the server closing its
+// connections.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AGENT_APPLICATION_NAME } from "../../src/account-agent";
 import type { ReservationRecord } from "../../src/account-agent/settle";
+import { connect, type Database } from "../../src/db/client";
 import { Browser, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
 import {
@@ -150,6 +152,32 @@ describe("AccountAgent alarm", () => {
 });
 
 describe("AccountAgent's Postgres connection", () => {
+  it("answers 503 database_unavailable when Postgres cannot take the reservation, and recovers", async () => {
+    const { browser, accountId } = await account();
+    type WithClient = { client: Database | null };
+    await runInDurableObject(agentFor(accountId), (agent) => {
+      (agent as unknown as WithClient).client = connect(
+        { connectionString: "postgres://u:p@127.0.0.1:9/db" } as Hyperdrive,
+        { connections: 1 },
+      );
+    });
+    const res = await chatOk(browser, 20);
+    expect(res.status).toBe(503);
+    const body = await res.json<{ error: { code: string; message: string } }>();
+    expect(body.error.code).toBe("database_unavailable");
+    expect(JSON.stringify(body)).not.toContain("127.0.0.1");
+
+    await runInDurableObject(agentFor(accountId), (agent) => {
+      (agent as unknown as WithClient).client = null;
+    });
+    expect((await chatOk(browser, 20)).status).toBe(200);
+    const rows = await eventually(async () => {
+      const found = await usageRows(accountId);
+      return found.length === 1 ? found : null;
+    });
+    expect(await usedTokens(accountId)).toBe(rows[0]?.debitedTokens);
+  });
+
   it("reconnects after Postgres closes it between requests (a restart or failover)", async () => {
     const { browser, accountId } = await account();
     const ask = () => chatOk(browser, 20);
