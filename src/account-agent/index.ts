@@ -157,17 +157,23 @@ export class AccountAgent extends DurableObject<Env> {
   /** Settles reservations no live stream owns; idempotent, retried by the runtime on failure. */
   async alarm(): Promise<void> {
     const stored = await this.ctx.storage.list<Stored>({ prefix: PREFIX });
-    let running = false;
+    let failure: unknown = null;
     for (const record of stored.values()) {
-      if (this.live.has(record.id)) running = true;
-      else
-        await this.settleOrphan(
-          record,
-          record.outcome ?? orphanOutcome(record, "settled_by_alarm"),
-        );
+      if (this.live.has(record.id)) continue;
+      // One record that cannot be settled must not hold back the others.
+      await this.settleOrphan(
+        record,
+        record.outcome ?? orphanOutcome(record, "settled_by_alarm"),
+      ).catch((error: unknown) => {
+        failure ??= error;
+      });
     }
+    // Read after settling: a stream that began meanwhile found the alarm armed and relies on it.
+    const running = this.live.size > 0;
     if (running) await this.ctx.storage.setAlarm(Date.now() + ALARM_INTERVAL_MS);
     this.alarmArmed = running;
+    // The runtime retries a failed alarm, with backoff.
+    if (failure) throw failure;
   }
 
   /**

@@ -11,6 +11,7 @@ import { type Database, executePrepared } from "../db/client";
 import type { UsageStatus } from "../db/schema";
 import type { BuiltToolCall } from "../gateway/completion";
 import type { FinishReason } from "../gateway/events";
+import { storable } from "../lib/format";
 
 export interface ReservationRecord {
   id: string;
@@ -70,23 +71,26 @@ export async function settle(
     ? [
         ...(t.userMessage === null
           ? []
-          : [{ id: crypto.randomUUID(), role: "user", content: t.userMessage }]),
+          : [{ id: crypto.randomUUID(), role: "user", content: storable(t.userMessage) }]),
         {
           id: assistantId,
           role: "assistant",
-          content: t.content,
+          content: storable(t.content),
           model: reservation.model,
           finish_reason: t.finishReason,
         },
       ].map((m, n) => ({ ...m, n: n + 1 }))
     : [];
-  const calls = (t?.toolCalls ?? []).map((c) => ({
-    id: c.id,
-    position: c.index,
-    name: c.name,
-    arguments: c.arguments,
-    proposed_code: proposedCode(c.arguments),
-  }));
+  const calls = (t?.toolCalls ?? []).map((c) => {
+    const code = proposedCode(c.arguments);
+    return {
+      id: c.id,
+      position: c.index,
+      name: storable(c.name),
+      arguments: storable(c.arguments),
+      proposed_code: code === null ? null : storable(code),
+    };
+  });
   const sessionId = t ? reservation.sessionId : null;
   const count = messages.length;
 
@@ -118,7 +122,7 @@ export async function settle(
     ),
     created as (
       insert into agent_sessions (id, account_id, title, message_count)
-      select ${sessionId}::uuid, account_id, ${t?.title ?? ""}, ${count} from logged
+      select ${sessionId}::uuid, account_id, ${storable(t?.title ?? "")}, ${count} from logged
       where ${t?.newSession ?? false}
       on conflict (id) do nothing
       returning message_count

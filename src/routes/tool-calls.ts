@@ -7,15 +7,18 @@ import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
 import { agentToolCalls, TOOL_CALL_STATUSES } from "../db/schema";
 import { AppError } from "../errors";
-import { iso } from "../lib/format";
+import { iso, storable } from "../lib/format";
 import { errorDoc, json } from "../schemas/common";
 
 export const MAX_TOOL_TEXT_BYTES = 64 * 1024;
 
 const bounded = (what: string) =>
-  z.string().refine((s) => new TextEncoder().encode(s).length <= MAX_TOOL_TEXT_BYTES, {
-    message: `${what} is larger than ${MAX_TOOL_TEXT_BYTES} bytes; truncate it`,
-  });
+  z
+    .string()
+    .refine((s) => new TextEncoder().encode(s).length <= MAX_TOOL_TEXT_BYTES, {
+      message: `${what} is larger than ${MAX_TOOL_TEXT_BYTES} bytes; truncate it`,
+    })
+    .transform(storable);
 
 const CompleteSchema = z
   .object({

@@ -86,6 +86,18 @@ describe("AccountAgent alarm", () => {
     expect(await storedReservations(accountId)).toBe(0);
   });
 
+  it("settles the other records when one cannot be settled, and fails so the runtime retries", async () => {
+    const { accountId } = await account();
+    // Sorted first in storage; its id is not a uuid, so Postgres refuses to settle it.
+    await orphanedRecord(accountId, "0-unsettleable", 100, 0);
+    await orphanedReservation(accountId, 600, 25);
+
+    await expect(runDurableObjectAlarm(agentFor(accountId))).rejects.toThrow();
+    expect(await usageRows(accountId)).toMatchObject([{ status: "settled_by_alarm" }]);
+    expect(await usedTokens(accountId)).toBe(65);
+    expect(await storedReservations(accountId)).toBe(1);
+  });
+
   it("drops a record whose reservation Postgres does not hold open, touching nothing", async () => {
     const { accountId } = await account();
     await reserveDirectly(accountId, 300);

@@ -101,6 +101,10 @@ describe("/api/keys", () => {
     });
     const unknown = await browser.fetch("/api/keys", { method: "POST", json: { admin: true } });
     expect(unknown.status).toBe(400);
+    // Postgres cannot store U+0000: the input's fault, so a 400, not a 500.
+    const nul = await browser.fetch("/api/keys", { method: "POST", json: { label: "a\u0000b" } });
+    expect(nul.status).toBe(400);
+    expect(await nul.json()).toMatchObject({ error: { code: "invalid_request" } });
     const after = (await (await browser.fetch("/api/keys")).json<{ data: unknown[] }>()).data
       .length;
     expect(after).toBe(before);

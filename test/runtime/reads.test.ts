@@ -1,7 +1,15 @@
 // The plain reads the client falls back to without live sync, and the public configuration.
 import { describe, expect, it } from "vitest";
 import { Browser } from "./browser";
-import { account, chat, readSse, scripted } from "./inference-helpers";
+import {
+  account,
+  chat,
+  eventually,
+  readSse,
+  scripted,
+  usageRows,
+  usedTokens,
+} from "./inference-helpers";
 
 describe("plain reads", () => {
   it("lists the caller's sessions and returns a transcript with its tool calls", async () => {
@@ -51,6 +59,55 @@ describe("plain reads", () => {
     }>();
     expect(quota.used_tokens).toBeGreaterThan(0);
     expect(quota.limit_tokens).toBe(5000);
+  });
+
+  it("keeps a turn whose text holds U+0000 (which Postgres cannot store) as U+FFFD", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 100,
+      tools: [
+        { type: "function", function: { name: "run_python", parameters: { type: "object" } } },
+      ],
+      messages: [
+        {
+          role: "user",
+          content: scripted("Nul\u0000here", {
+            reply: "a\u0000b",
+            tool_call: { name: "run_python", arguments: { code: "print('\u0000')" } },
+          }),
+        },
+      ],
+    });
+    const sessionId = res.headers.get("x-session-id");
+    await readSse(res);
+    const [row] = await eventually(async () => {
+      const rows = await usageRows(accountId);
+      return rows.length ? rows : null;
+    });
+    expect(row?.status).toBe("ok");
+    expect(await usedTokens(accountId)).toBe(row?.debitedTokens);
+
+    const list = await (await browser.fetch("/api/sessions")).json<{ data: { title: string }[] }>();
+    expect(list.data[0]?.title).toBe("Nul\uFFFDhere");
+    const transcript = await (await browser.fetch(`/api/sessions/${sessionId}/messages`)).json<{
+      data: { content: string; tool_calls: { id: string; proposed_code: string }[] }[];
+    }>();
+    expect(transcript.data[0]?.content).toContain("Nul\uFFFDhere");
+    expect(transcript.data[1]?.content).toBe("a\uFFFDb");
+    const call = transcript.data[1]?.tool_calls[0];
+    expect(call?.proposed_code).toBe("print('\uFFFD')");
+
+    // A program's output may hold U+0000 too; the same report twice is still the same.
+    const report = { status: "done", executed_code: "print('\u0000')", output: "\u0000\n" };
+    for (let i = 0; i < 2; i++) {
+      const done = await browser.fetch(`/api/tool-calls/${call?.id}/complete`, {
+        method: "POST",
+        json: report,
+      });
+      expect(done.status).toBe(200);
+      expect(await done.json()).toMatchObject({ output: "\uFFFD\n" });
+    }
   });
 
   it("answers another account's session with a 404", async () => {
