@@ -125,7 +125,8 @@ export function anthropicStream(body, scene, prompt, seq) {
     const delta =
       p.kind === "text"
         ? { type: "text_delta", text: p.text }
-        : { type: "input_json_delta", partial_json: p.text };
+        : // An empty input streams as one empty fragment, as Anthropic's does.
+          { type: "input_json_delta", partial_json: p.first && p.text === "{}" ? "" : p.text };
     frames += sse({ type: "content_block_delta", index, delta }, "content_block_delta");
     if ((i + 1) % PING_EVERY === 0) frames += sse({ type: "ping" }, "ping");
     return frames;

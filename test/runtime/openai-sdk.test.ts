@@ -46,7 +46,7 @@ describe("the official openai SDK", () => {
     expect(usage?.total_tokens).toBe((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
   });
 
-  it("parses Anthropic text and tool use translated to chunks, arguments intact", async () => {
+  it('parses Anthropic text and tool use translated to chunks, arguments intact ("{}" when none)', async () => {
     const { client } = await sdkClient();
     const code = 'print("héllo, wörld")\nfor i in range(3):\n    print(i)';
     const runner = client.chat.completions.stream({
@@ -65,13 +65,14 @@ describe("the official openai SDK", () => {
             },
           },
         },
+        { type: "function", function: { name: "list_files", parameters: { type: "object" } } },
       ],
       messages: [
         {
           role: "user",
           content: scripted("run something", {
             reply: "Running it now.",
-            tool_call: { name: "run_python", arguments: { code } },
+            tool_call: [{ name: "run_python", arguments: { code } }, { name: "list_files" }],
           }),
         },
       ],
@@ -86,6 +87,10 @@ describe("the official openai SDK", () => {
     expect(call.function.name).toBe("run_python");
     expect(JSON.parse(call.function.arguments)).toEqual({ code });
     expect(call.id).toMatch(/^call_[0-9a-f]{32}$/);
+    // A tool without input: Anthropic streams no fragment, OpenAI's callers parse "{}".
+    const bare = choice?.message.tool_calls?.[1];
+    if (bare?.type !== "function") throw new Error("no second call");
+    expect(bare.function).toEqual({ name: "list_files", arguments: "{}" });
     expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
   });
 

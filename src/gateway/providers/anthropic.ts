@@ -106,6 +106,8 @@ async function* translate(
   stream: AsyncIterable<Anthropic.RawMessageStreamEvent>,
 ): AsyncGenerator<UpstreamEvent> {
   const toolIndexByBlock = new Map<number, number>();
+  /** Tool blocks whose input has had no fragment yet. */
+  const withoutInput = new Set<number>();
   let promptTokens = 0;
   let completionTokens = 0;
   let finished = false;
@@ -119,6 +121,7 @@ async function* translate(
           if (event.content_block.type === "tool_use") {
             const index = toolIndexByBlock.size;
             toolIndexByBlock.set(event.index, index);
+            withoutInput.add(event.index);
             yield {
               kind: "tool",
               index,
@@ -134,10 +137,19 @@ async function* translate(
           if (event.delta.type === "text_delta") yield { kind: "text", text: event.delta.text };
           else if (event.delta.type === "input_json_delta") {
             const index = toolIndexByBlock.get(event.index);
-            if (index !== undefined)
+            if (index !== undefined && event.delta.partial_json) {
+              withoutInput.delete(event.index);
               yield { kind: "tool", index, arguments: event.delta.partial_json };
+            }
           }
           break;
+        case "content_block_stop": {
+          // A tool without input streams none; OpenAI's callers expect "{}" to parse.
+          const index = toolIndexByBlock.get(event.index);
+          if (index !== undefined && withoutInput.delete(event.index))
+            yield { kind: "tool", index, arguments: "{}" };
+          break;
+        }
         case "message_delta":
           completionTokens = event.usage.output_tokens;
           if (event.delta.stop_reason) {
