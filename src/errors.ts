@@ -27,6 +27,11 @@ export const ERRORS = {
     type: "invalid_request_error",
     message: "Request body too large",
   },
+  REQUEST_EXCEEDS_QUOTA: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "This request needs more tokens than the whole daily quota",
+  },
   QUOTA_EXCEEDED: {
     status: 429,
     type: "rate_limit_error",

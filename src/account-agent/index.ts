@@ -94,7 +94,7 @@ export class AccountAgent extends DurableObject<Env> {
         )
         .catch((error: Error) => error);
       if (reservation instanceof Error) return unreserved(job, reservation);
-      if (!reservation.ok) return refusal(reservation);
+      if (!reservation.ok) return refusal(reservation, job);
       const record: ReservationRecord = {
         id,
         accountId: job.accountId,
@@ -243,10 +243,23 @@ function unreserved(job: InferenceJob, error: Error): Response {
   return errorJson(new AppError("DATABASE_UNAVAILABLE"));
 }
 
-/** The answer to a refused reservation: a changed caller (the Worker looks again) or no quota. */
-function refusal(reservation: Reservation & { ok: false }): Response {
+/**
+ * The answer to a refused reservation: a changed caller (the Worker looks again), a request no
+ * window could hold, or no quota left in this one.
+ */
+function refusal(reservation: Reservation & { ok: false }, job: InferenceJob): Response {
   if (reservation.reason === "caller")
     return new Response(null, { status: 409, headers: { [STALE_CALLER_HEADER]: "1" } });
+  if (reservation.reason === "too_large") {
+    return errorJson(
+      new AppError(
+        "REQUEST_EXCEEDS_QUOTA",
+        `This request needs up to ${job.reserve} tokens (about ${job.promptEstimate} of prompt ` +
+          `and ${job.reserve - job.promptEstimate} of max_tokens), more than the daily quota of ` +
+          `${reservation.limitTokens}; shorten the conversation or lower max_tokens`,
+      ),
+    );
+  }
   const resetAt = reservation.resetAt.toISOString();
   const retryAfter = Math.ceil((reservation.resetAt.getTime() - Date.now()) / 1000);
   return errorJson(

@@ -23,6 +23,8 @@ export interface ReserveRequest {
 export type Reservation =
   | { ok: true; windowStart: Date; usedTokens: number; limitTokens: number }
   | { ok: false; reason: "quota"; resetAt: Date }
+  /** More than the whole window's limit: no reset makes it fit. */
+  | { ok: false; reason: "too_large"; limitTokens: number }
   /** The tier changed, or the key was revoked or moved, since the Worker looked. */
   | { ok: false; reason: "caller" };
 
@@ -30,6 +32,8 @@ type TakeRow = {
   caller_ok: boolean;
   used_tokens: number | null;
   limit_tokens: number | null;
+  /** The bucket's limit whether or not the tokens were taken; null without a bucket. */
+  bucket_limit: number | null;
 };
 
 async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeRow> {
@@ -60,7 +64,9 @@ async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeR
       insert into open_reservations (id, account_id, window_start, reserved_tokens)
       select ${r.id}, ${r.accountId}, ${window}::timestamptz, ${r.tokens} from taken
     )
-    select exists (select 1 from caller) as caller_ok, taken.used_tokens, taken.limit_tokens
+    select exists (select 1 from caller) as caller_ok, taken.used_tokens, taken.limit_tokens,
+      (select limit_tokens from quota_buckets
+       where account_id = ${r.accountId} and window_start = ${window}::timestamptz) as bucket_limit
     from (select 1) as one left join taken on true`,
   );
   const row = rows[0];
@@ -84,6 +90,8 @@ export async function reserveTokens(
     if (created.length) row = await take(db, request, start);
   }
   if (!row.caller_ok) return { ok: false, reason: "caller" };
+  if (row.bucket_limit !== null && request.tokens > row.bucket_limit)
+    return { ok: false, reason: "too_large", limitTokens: row.bucket_limit };
   if (row.used_tokens === null || row.limit_tokens === null)
     return { ok: false, reason: "quota", resetAt: windowReset(start) };
   return {

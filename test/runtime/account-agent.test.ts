@@ -111,7 +111,8 @@ describe("AccountAgent alarm", () => {
   });
 
   it("keeps no record of a refused reservation", async () => {
-    const { browser, accountId } = await account("anon", 10);
+    const { browser, accountId } = await account("anon", 100);
+    await reserveDirectly(accountId, 90);
     const res = await chatOk(browser, 20);
     expect(res.status).toBe(429);
     expect(await storedReservations(accountId)).toBe(0);

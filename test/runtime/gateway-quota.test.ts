@@ -16,6 +16,7 @@ import {
   chatOk,
   eventually,
   readSse,
+  reserveDirectly,
   scripted,
   usageRows,
   usedTokens,
@@ -73,7 +74,8 @@ describe("200 concurrent requests on one account whose quota covers 50", () => {
 
 describe("limits", () => {
   it("an exhausted quota is a 429 quota_exceeded with the reset time, and nothing is written", async () => {
-    const { browser, accountId } = await account("anon", 10);
+    const { browser, accountId } = await account("anon", 200);
+    await reserveDirectly(accountId, 150);
     const res = await chat(browser, {
       stream: true,
       max_tokens: 100,
@@ -87,11 +89,27 @@ describe("limits", () => {
     expect(reset.getTime()).toBeGreaterThan(Date.now());
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await usageRows(accountId)).toEqual([]);
-    expect(await usedTokens(accountId)).toBe(0);
+    expect(await usedTokens(accountId)).toBe(150);
     const [sessions] = await withDb((db) =>
       db.select({ n: count() }).from(agentSessions).where(eq(agentSessions.accountId, accountId)),
     );
     expect(sessions?.n).toBe(0);
+  });
+
+  it("a request larger than the whole quota is a 400 that says so, not a 429 to wait out", async () => {
+    const { browser, accountId } = await account("anon", 50);
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 100,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("retry-after")).toBeNull();
+    const { error } = await res.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe("request_exceeds_quota");
+    expect(error.message).toContain("daily quota of 50");
+    expect(await usageRows(accountId)).toEqual([]);
+    expect(await usedTokens(accountId)).toBe(0);
   });
 
   it("caps concurrent streams per account with a 429 and Retry-After", async () => {
@@ -136,10 +154,12 @@ async function upstreamOutcomes(marker: string) {
 
 describe("the upstream request and the reservation", () => {
   it("a request the account's known room does not cover waits for its reservation: refused, nothing goes upstream", async () => {
-    const { browser, accountId } = await account("anon", 400);
+    const { browser, accountId } = await account("anon", 1_000);
+    await reserveDirectly(accountId, 700);
     const first = await chatOk(browser, 50);
     expect(first.status).toBe(200);
 
+    // Within the quota's size, beyond the room the agent saw left.
     const marker = crypto.randomUUID();
     const res = await chat(browser, {
       max_tokens: 500,
