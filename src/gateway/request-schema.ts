@@ -54,6 +54,15 @@ export const ChatRequestSchema = z
     temperature: z.number().min(0).max(2).optional(),
     top_p: z.number().min(0).max(1).optional(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+    // Accepted only at values that change nothing: the gateway cannot honour the others, and a
+    // refusal beats an answer other than the one asked for. Other unknown fields are ignored.
+    n: z.literal(1, { error: "n must be 1: one choice per request" }).optional(),
+    logprobs: z.literal(false, { error: "logprobs are not available here" }).optional(),
+    response_format: z
+      .object({
+        type: z.literal("text", { error: "only the text response_format is available here" }),
+      })
+      .optional(),
     /** Gradual's extension: the conversation this turn belongs to (created when absent). */
     session_id: z.string().uuid().optional(),
   })

@@ -267,7 +267,30 @@ describe("bad input is refused before anything is reserved or written", () => {
       },
       "invalid_request",
     ],
+    [
+      "n of 2 (one choice per request)",
+      { n: 2, messages: [{ role: "user", content: "x" }] },
+      "invalid_request",
+    ],
+    ["logprobs", { logprobs: true, messages: [{ role: "user", content: "x" }] }, "invalid_request"],
+    [
+      "a JSON response_format, which would be ignored",
+      { response_format: { type: "json_object" }, messages: [{ role: "user", content: "x" }] },
+      "invalid_request",
+    ],
   ];
+
+  it("accepts n: 1, logprobs: false and a text response_format, which change nothing", async () => {
+    const { browser } = await account();
+    const res = await chat(browser, {
+      n: 1,
+      logprobs: false,
+      response_format: { type: "text" },
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted("x", { reply: "ok" }) }],
+    });
+    expect(res.status).toBe(200);
+  });
 
   it.each(cases)("%s → 400", async (_, body, code) => {
     const { browser, accountId } = await account();
