@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { sqlState, UNSTORABLE_TEXT } from "./db/errors";
 
 export const ERRORS = {
   INVALID_JSON: { status: 400, type: "invalid_request_error", message: "Malformed JSON body" },
@@ -123,19 +124,11 @@ export function errorResponse(c: Context, error: AppError) {
   });
 }
 
-/** Postgres refusing text it cannot hold (U+0000, invalid UTF-8): the input's fault. */
-function isUnstorableText(err: unknown): boolean {
-  for (let e = err; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (code === "22021" || code === "22P05") return true;
-  }
-  return false;
-}
-
 /** Hono's onError: known errors keep their status; anything else is a logged 500. */
 export function handleError(err: Error, c: Context) {
   if (err instanceof AppError) return errorResponse(c, err);
-  if (isUnstorableText(err))
+  // Postgres refusing text it cannot hold is the input's fault.
+  if (UNSTORABLE_TEXT.has(sqlState(err) ?? ""))
     return errorResponse(c, new AppError("INVALID_REQUEST", "Text may not contain NUL (U+0000)"));
   if (err instanceof HTTPException) {
     if (err.status === 413) return errorResponse(c, new AppError("PAYLOAD_TOO_LARGE"));

@@ -6,6 +6,7 @@
 // bucket is created on first use, then the statement is tried once more.
 import { sql } from "drizzle-orm";
 import { type Database, executePrepared } from "../db/client";
+import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, sqlState } from "../db/errors";
 import { quotaBuckets, type Tier } from "../db/schema";
 import { windowReset, windowStart } from "./window";
 
@@ -80,14 +81,27 @@ export async function reserveTokens(
   now = new Date(),
 ): Promise<Reservation> {
   const start = windowStart(now);
-  let row = await take(db, request, start);
-  if (row.caller_ok && row.used_tokens === null) {
-    const created = await db
-      .insert(quotaBuckets)
-      .values({ accountId: request.accountId, windowStart: start, limitTokens: request.dailyLimit })
-      .onConflictDoNothing()
-      .returning({ id: quotaBuckets.id });
-    if (created.length) row = await take(db, request, start);
+  let row: TakeRow;
+  try {
+    row = await take(db, request, start);
+    if (row.caller_ok && row.used_tokens === null) {
+      const created = await db
+        .insert(quotaBuckets)
+        .values({
+          accountId: request.accountId,
+          windowStart: start,
+          limitTokens: request.dailyLimit,
+        })
+        .onConflictDoNothing()
+        .returning({ id: quotaBuckets.id });
+      if (created.length) row = await take(db, request, start);
+    }
+  } catch (error) {
+    // The account was merged away (and deleted) while this ran: the caller has changed.
+    const state = sqlState(error);
+    if (state === FOREIGN_KEY_VIOLATION || state === DEADLOCK_DETECTED)
+      return { ok: false, reason: "caller" };
+    throw error;
   }
   if (!row.caller_ok) return { ok: false, reason: "caller" };
   if (row.bucket_limit !== null && request.tokens > row.bucket_limit)

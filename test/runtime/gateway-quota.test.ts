@@ -9,6 +9,7 @@ import { describe, expect, inject, it } from "vitest";
 import { agentSessions, quotaBuckets } from "../../src/db/schema";
 import { estimatePromptTokens } from "../../src/gateway/estimate";
 import worker from "../../src/index";
+import { type Reservation, reserveTokens } from "../../src/quota/reserve";
 import { ORIGIN, withDb } from "./helpers";
 import {
   account,
@@ -69,6 +70,33 @@ describe("200 concurrent requests on one account whose quota covers 50", () => {
     const debited = rows.reduce((n, r) => n + r.debitedTokens, 0);
     expect(await usedTokens(accountId)).toBe(debited);
     expect(debited).toBeLessThanOrEqual(limit);
+  });
+});
+
+describe("a reservation racing the account's removal (a merge)", () => {
+  it("finds the caller changed, so the Worker looks again, rather than failing", async () => {
+    const { accountId } = await account("anon");
+    await reserveDirectly(accountId, 10);
+    let reserving: Promise<Reservation> | undefined;
+    await withDb((db) =>
+      db.$client.begin(async (tx) => {
+        // As a merge does last; the reservation starts before this commits and waits on it.
+        await tx`delete from "user" where account_id = ${accountId}`;
+        await tx`delete from accounts where id = ${accountId}`;
+        reserving = withDb((other) =>
+          reserveTokens(other, {
+            id: crypto.randomUUID(),
+            accountId,
+            tier: "anon",
+            keyHash: null,
+            dailyLimit: 1_000,
+            tokens: 10,
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }),
+    );
+    expect(await reserving).toEqual({ ok: false, reason: "caller" });
   });
 });
 
