@@ -148,6 +148,9 @@ export function anthropicStream(body, scene, prompt, seq) {
     tail,
     error: sse(anthropicError(500, "The scripted model failed mid-stream."), "error"),
     malformed: sse(`{"type": "content_block_delta", "delta": not json`, "content_block_delta"),
+    // What Anthropic sends while the model works on something it does not stream piece by
+    // piece (a tool input's value, say).
+    keepAlive: sse({ type: "ping" }, "ping"),
   };
 }
 

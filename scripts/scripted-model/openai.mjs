@@ -120,6 +120,8 @@ export function openAIStream(body, scene, prompt, seq) {
     tail: tail + sse("[DONE]"),
     error: sse(openAIError(500, "The scripted model failed mid-stream.")),
     malformed: sse(`{"id": "${base.id}", "choices": [{"delta": {"content": not json`),
+    // OpenAI sends nothing while a model pauses.
+    keepAlive: "",
   };
 }
 

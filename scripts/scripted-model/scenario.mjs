@@ -40,6 +40,8 @@ import { demoTurn } from "./demo.mjs";
  * @property {number} [fail_after_tokens]
  * @property {number} [cut_after_tokens]
  * @property {number} [stall_after_tokens]
+ * @property {number} [pause_after_tokens]
+ * @property {number} [pause_ms]
  * @property {number} [malformed_after_tokens]
  * @property {boolean} [omit_usage]
  */
@@ -71,6 +73,8 @@ const DIRECTIVE_KEYS = {
   fail_after_tokens: isCount,
   cut_after_tokens: isCount,
   stall_after_tokens: isCount,
+  pause_after_tokens: isCount,
+  pause_ms: isCount,
   malformed_after_tokens: isCount,
   omit_usage: (v) => typeof v === "boolean",
 };

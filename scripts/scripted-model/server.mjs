@@ -54,6 +54,18 @@ function pause(res, ms) {
   });
 }
 
+/** How often a pause sends the protocol's keep-alive. */
+const KEEP_ALIVE_MS = 250;
+
+/** Pauses `ms` mid-answer, sending `keepAlive` (if the protocol has one) now and then. */
+async function pauseAlive(res, ms, keepAlive) {
+  const until = performance.now() + ms;
+  for (let left = ms; left > 0 && !res.destroyed; left = until - performance.now()) {
+    await pause(res, Math.min(KEEP_ALIVE_MS, left));
+    if (keepAlive && !res.destroyed && until - performance.now() > 0) res.write(keepAlive);
+  }
+}
+
 function drained(res) {
   return new Promise((resolve) => {
     const done = () => {
@@ -104,7 +116,7 @@ async function stream(res, frames, directive, headers) {
   if (d.first_token_delay_ms) await pause(res, d.first_token_delay_ms);
   const count = frames.pieces.length;
   // Pieces are due at fixed offsets from the first, so timer lateness does not add up.
-  const first = performance.now();
+  let first = performance.now();
   // Position i is "after i pieces"; a failure at position `count` hits before the finish.
   for (let i = 0; i <= count; i++) {
     if (res.destroyed) return;
@@ -112,6 +124,10 @@ async function stream(res, frames, directive, headers) {
     if (i === d.malformed_after_tokens) return res.end(frames.malformed);
     if (i === d.cut_after_tokens) return cut(res);
     if (i === d.stall_after_tokens) return; // nothing more, connection left open
+    if (i === d.pause_after_tokens && d.pause_ms) {
+      await pauseAlive(res, d.pause_ms, frames.keepAlive);
+      first += d.pause_ms;
+    }
     if (i === count) break;
     const wait = d.chunk_delay_ms ? first + i * d.chunk_delay_ms - performance.now() : 0;
     if (wait >= 1) await pause(res, wait);

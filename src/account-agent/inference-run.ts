@@ -8,7 +8,6 @@ import { AppError, errorBody, errorJson } from "../errors";
 import { CompletionBuilder, type Usage } from "../gateway/completion";
 import { UpstreamError, type UpstreamEvent } from "../gateway/events";
 import { SSE_DONE, SSE_HEADERS, sseData } from "../gateway/sse";
-import { StallWatch } from "../gateway/stall-watch";
 import type { UpstreamCall } from "../gateway/upstream-call";
 import { accountHash } from "../lib/account-hash";
 import { TimeoutError } from "../lib/timeout";
@@ -62,7 +61,6 @@ export class InferenceRun {
   private firstByteMs: number | null = null;
   private lastSaved = Date.now();
   private settling: Promise<void> | null = null;
-  private readonly stall: StallWatch;
 
   constructor(
     private readonly host: RunHost,
@@ -71,8 +69,6 @@ export class InferenceRun {
     private readonly call: UpstreamCall,
   ) {
     this.builder = new CompletionBuilder(`chatcmpl-${job.requestId}`, job.model.id);
-    // Aborting the upstream fetch ends the pending read, which next() reports as a timeout.
-    this.stall = new StallWatch(host.config.upstreamTimeoutMs, () => this.call.abort.abort());
   }
 
   /** Answers once the upstream has answered and `durable` (the stored reservation) is on disk. */
@@ -86,7 +82,7 @@ export class InferenceRun {
     let events: AsyncIterator<UpstreamEvent>;
     try {
       events = (await this.call.opened)[Symbol.asyncIterator]();
-      this.stall.start();
+      this.call.stall.start();
     } catch (error) {
       this.call.abort.abort();
       const upstream = asUpstream(error);
@@ -116,13 +112,12 @@ export class InferenceRun {
   private async next(events: AsyncIterator<UpstreamEvent>) {
     try {
       const result = await events.next();
-      this.stall.beat();
       this.firstByteMs ??= Date.now() - this.started;
       return result;
     } catch (error) {
       this.call.abort.abort();
       throw asUpstream(
-        this.stall.stalled ? new TimeoutError(this.host.config.upstreamTimeoutMs) : error,
+        this.call.stall.stalled ? new TimeoutError(this.host.config.upstreamTimeoutMs) : error,
       );
     }
   }
@@ -214,7 +209,7 @@ export class InferenceRun {
       ? this.builder.usage(this.job.promptEstimate)
       : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     if (this.settling) return usage;
-    this.stall.stop();
+    this.call.stall.stop();
     const outcome: Settlement = {
       status,
       promptTokens: usage.prompt_tokens,

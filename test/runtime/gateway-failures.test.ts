@@ -151,6 +151,20 @@ describe("the provider fails", () => {
     },
   );
 
+  it("a pause past the timeout that Anthropic fills with pings is not a stall", async () => {
+    // As while Claude writes a long tool input, which it does not stream piece by piece.
+    const { browser, accountId } = await account();
+    const res = await chat(browser, {
+      ...streamRequest(scripted("go", { tokens: 10, pause_after_tokens: 4, pause_ms: 3_500 })),
+      model: ANTHROPIC,
+    });
+    const { events, done } = parseSse(await res.text());
+    expect(events.filter((e) => "error" in e)).toEqual([]);
+    expect(done).toBe(true);
+    const row = await settled(accountId);
+    expect(row).toMatchObject({ status: "ok", completionTokens: 10 });
+  });
+
   it("answers a non-streaming request whose provider stalls with a 504, nothing charged", async () => {
     const { browser, accountId } = await account();
     const res = await chat(browser, {

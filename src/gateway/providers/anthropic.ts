@@ -168,14 +168,36 @@ async function* translate(
   if (!finished) throw new UpstreamError("connection", "upstream stream ended early");
 }
 
+/**
+ * fetch whose response body reports each chunk as it passes: the SDK drops the pings Anthropic
+ * sends while the model works on a part it does not stream (a tool input's value), and those
+ * pings are all that shows the stream is alive.
+ */
+function reporting(heard: () => void): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body) return res;
+    const body = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          heard();
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(body, res);
+  };
+}
+
 export function anthropic(endpoint: ProviderEndpoint): Provider {
   return {
-    async open(request: UpstreamRequest, signal: AbortSignal) {
+    async open(request: UpstreamRequest, signal: AbortSignal, heard: () => void) {
       // Retries would double-bill and hide failures the gateway must settle itself.
       const client = new Anthropic({
         apiKey: endpoint.apiKey,
         baseURL: endpoint.baseUrl,
         maxRetries: 0,
+        fetch: reporting(heard),
       });
       const { system, messages } = toAnthropicMessages(request.messages);
       try {

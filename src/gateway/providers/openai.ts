@@ -75,7 +75,10 @@ class OpenAIEvents implements AsyncIterableIterator<UpstreamEvent> {
   private end: "done" | "eof" | null = null;
   private finished = false;
 
-  constructor(body: ReadableStream<Uint8Array>) {
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    private readonly heard: () => void,
+  ) {
     this.reader = body.getReader();
   }
 
@@ -123,6 +126,7 @@ class OpenAIEvents implements AsyncIterableIterator<UpstreamEvent> {
       this.parser.feed(this.decoder.decode());
       this.end = "eof";
     } else {
+      this.heard();
       this.parser.feed(this.decoder.decode(read.value, { stream: true }));
     }
   }
@@ -157,7 +161,7 @@ export function openAICompatible(
   limitParameter: LimitParameter = "max_tokens",
 ): Provider {
   return {
-    async open(request: UpstreamRequest, signal: AbortSignal) {
+    async open(request: UpstreamRequest, signal: AbortSignal, heard: () => void) {
       const res = await fetch(`${endpoint.baseUrl}/chat/completions`, {
         method: "POST",
         signal,
@@ -182,7 +186,7 @@ export function openAICompatible(
         throw new UpstreamError("connection", `upstream unreachable: ${error.message}`);
       });
       if (!res.ok || !res.body) throw await upstreamErrorFrom(res);
-      return new OpenAIEvents(res.body);
+      return new OpenAIEvents(res.body, heard);
     },
   };
 }

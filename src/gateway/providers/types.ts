@@ -17,6 +17,11 @@ export interface Provider {
   /**
    * Sends the request; resolves once the upstream accepted it (HTTP status known), rejects with
    * an UpstreamError otherwise. The iterable ends after the last event or throws UpstreamError.
+   * `heard` is called whenever bytes of the stream arrive, whether or not they make an event.
    */
-  open(request: UpstreamRequest, signal: AbortSignal): Promise<AsyncIterable<UpstreamEvent>>;
+  open(
+    request: UpstreamRequest,
+    signal: AbortSignal,
+    heard: () => void,
+  ): Promise<AsyncIterable<UpstreamEvent>>;
 }
