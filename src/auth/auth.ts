@@ -45,7 +45,10 @@ export function createAuth(
     account: {
       accountLinking: {
         enabled: true,
-        trustedProviders: ["google", "github", OIDC_PROVIDER_ID],
+        // Google verifies the addresses it reports. Others (GitHub, any OIDC issuer) link to an
+        // existing user by email only when they say the address is verified: otherwise an
+        // issuer's unverified claim to someone's address would sign in as them.
+        trustedProviders: ["google"],
         // People's GitHub and Google addresses often differ; completing the provider's own
         // sign-in while signed in here is the proof of ownership.
         allowDifferentEmails: true,

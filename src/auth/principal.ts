@@ -18,7 +18,7 @@ export interface Principal {
   tier: Tier;
   isAnonymous: boolean;
   via: "session" | "key";
-  /** The signed-in user's email; null for virtual-key callers. */
+  /** The signed-in user's verified email; null if unverified, and for virtual-key callers. */
   email: string | null;
   /** The virtual key's SHA-256, which the reservation checks again; null for sessions. */
   keyHash: string | null;
@@ -44,7 +44,8 @@ async function fromSession(c: Context<AppEnv>): Promise<Principal | null> {
     tier: row.tier,
     isAnonymous: result.user.isAnonymous === true,
     via: "session",
-    email: result.user.email,
+    // An address the provider did not verify proves nothing (and must not open /admin).
+    email: result.user.emailVerified ? result.user.email : null,
     keyHash: null,
     cached: false,
   };

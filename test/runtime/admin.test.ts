@@ -79,6 +79,14 @@ describe("admin gating", () => {
     await prod.signInWithOidc(listed);
     expect((await prod.fetch("/api/admin/me")).status).toBe(200);
   });
+
+  it("refuses a listed address the provider did not verify", async () => {
+    const listed = uniqueLogin("claimed");
+    const browser = browserWith({ ADMIN_EMAILS: `${listed}@example.test` });
+    await browser.signInWithOidc(`${listed}~unverified`);
+    expect((await browser.me()).email).toBe(`${listed}@example.test`);
+    expect((await browser.fetch("/api/admin/me")).status).toBe(403);
+  });
 });
 
 describe("admin actions", () => {

@@ -180,6 +180,22 @@ describe("linking an identity that already has an account (merge)", () => {
   });
 });
 
+describe("an issuer's unverified claim to someone's address", () => {
+  it("does not sign in as the person whose address it is", async () => {
+    const login = uniqueLogin("victim");
+    const victim = new Browser();
+    await victim.signInWithOidc(login);
+    const owner = await victim.me();
+
+    const { browser: impostor } = await anonymous();
+    const landed = await impostor.signInWithOidc(`${login}~unverified`);
+    expect(landed.searchParams.get("error")).toBeTruthy();
+    const me = await impostor.me();
+    expect(me.account_id).not.toBe(owner.account_id);
+    expect(me.is_anonymous).toBe(true);
+  });
+});
+
 describe("concurrent links", () => {
   it("two callbacks for the same new identity leave one account and one user", async () => {
     const { browser, me } = await anonymous();
