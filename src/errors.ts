@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { sqlState, UNSTORABLE_TEXT } from "./db/errors";
+import { fromDatabase, loggableError, sqlState, UNSTORABLE_TEXT } from "./db/errors";
 
 export const ERRORS = {
   INVALID_JSON: { status: 400, type: "invalid_request_error", message: "Malformed JSON body" },
@@ -127,6 +127,18 @@ export function errorResponse(c: Context, error: AppError) {
 /** Hono's onError: known errors keep their status; anything else is a logged 500. */
 export function handleError(err: Error, c: Context) {
   if (err instanceof AppError) return errorResponse(c, err);
+  // A query that got no answer: the database is unreachable, not the request wrong.
+  if (fromDatabase(err) && !sqlState(err)) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "database unavailable",
+        request_id: c.get("requestId"),
+        error: loggableError(err),
+      }),
+    );
+    return errorResponse(c, new AppError("DATABASE_UNAVAILABLE"));
+  }
   // Postgres refusing text it cannot hold is the input's fault.
   if (UNSTORABLE_TEXT.has(sqlState(err) ?? ""))
     return errorResponse(c, new AppError("INVALID_REQUEST", "Text may not contain NUL (U+0000)"));
@@ -149,8 +161,8 @@ export function handleError(err: Error, c: Context) {
       level: "error",
       msg: "unhandled error",
       request_id: c.get("requestId"),
-      error: err.message,
-      stack: err.stack,
+      error: loggableError(err),
+      ...(!fromDatabase(err) && { stack: err.stack }),
     }),
   );
   return errorResponse(c, new AppError("INTERNAL"));

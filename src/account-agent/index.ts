@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { connect, type Database } from "../db/client";
+import { loggableError } from "../db/errors";
 import type { Env } from "../env";
 import { AppError, errorJson } from "../errors";
 import { callUpstream, type UpstreamCall } from "../gateway/upstream-call";
@@ -237,7 +238,7 @@ function unreserved(job: InferenceJob, error: Error): Response {
       level: "error",
       msg: "reservation failed",
       request_id: job.requestId,
-      error: error.message,
+      error: loggableError(error),
     }),
   );
   return errorJson(new AppError("DATABASE_UNAVAILABLE"));

@@ -3,6 +3,7 @@
 // once, whether the stream finished, failed, stalled or the caller went away.
 import type { AppConfig } from "../config";
 import type { Database } from "../db/client";
+import { loggableError } from "../db/errors";
 import type { UsageStatus } from "../db/schema";
 import { AppError, errorBody, errorJson } from "../errors";
 import { CompletionBuilder, type Usage } from "../gateway/completion";
@@ -243,7 +244,7 @@ export class InferenceRun {
           msg: "reconcile failed",
           request_id: this.job.requestId,
           reservation: this.record.id,
-          error: (error as Error).message,
+          error: loggableError(error),
         }),
       );
       // Without it, the alarm settles the stored record from the pieces it saw.

@@ -6,11 +6,31 @@ import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { anonymous, genericOAuth } from "better-auth/plugins";
 import type { AppConfig } from "../config";
 import type { Database } from "../db/client";
+import { loggableError } from "../db/errors";
 import { account, session, user, verification } from "../db/schema";
 import { accountForNewUser } from "./account-hooks";
 import { onLinkAccount } from "./linking";
 
 export const OIDC_PROVIDER_ID = "oidc";
+
+/**
+ * Better Auth's log lines as JSON, like the app's own. It passes errors whole, and a database
+ * error's message quotes the statement's parameters (session tokens among them), so errors are
+ * reduced to what is safe to log and other objects are left out.
+ */
+function logLine(level: "debug" | "info" | "warn" | "error", message: string, ...args: unknown[]) {
+  const details = args.flatMap((a) =>
+    a instanceof Error ? [loggableError(a)] : typeof a === "object" && a !== null ? [] : [a],
+  );
+  const line = JSON.stringify({
+    level,
+    msg: `auth: ${message}`,
+    ...(details.length && { details }),
+  });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
 
 export interface AuthOptions {
   /**
@@ -33,6 +53,7 @@ export function createAuth(
     basePath: "/api/auth",
     secret: config.auth.secret,
     telemetry: { enabled: false },
+    logger: { log: logLine },
     database: drizzleAdapter(db, {
       provider: "pg",
       schema: { user, session, account, verification },

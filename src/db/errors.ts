@@ -1,4 +1,5 @@
 // Postgres errors by SQLSTATE, seen through drizzle's wrapping (its error's `cause`).
+import { DrizzleQueryError } from "drizzle-orm";
 
 /** The SQLSTATE of a Postgres error, or undefined for anything else. */
 export function sqlState(error: unknown): string | undefined {
@@ -13,3 +14,25 @@ export const FOREIGN_KEY_VIOLATION = "23503";
 export const DEADLOCK_DETECTED = "40P01";
 /** Text Postgres cannot hold: U+0000, or bytes that are not valid UTF-8. */
 export const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
+
+/**
+ * An error as a log line may carry it. drizzle's wrapper puts the statement's parameters (a
+ * session token, a key hash, a person's text) in its message and stack, and Postgres quotes
+ * input values in some messages, so a database error is told by its SQLSTATE and constraint.
+ */
+export function loggableError(error: unknown): string {
+  let cause = error;
+  while (cause instanceof DrizzleQueryError && cause.cause) cause = cause.cause;
+  const state = sqlState(cause);
+  if (state) {
+    const constraint = (cause as { constraint_name?: unknown }).constraint_name;
+    return `postgres error ${state}${typeof constraint === "string" ? ` (${constraint})` : ""}`;
+  }
+  if (!(cause instanceof Error)) return String(cause);
+  return cause instanceof DrizzleQueryError ? "database query failed" : cause.message;
+}
+
+/** Whether the error came from the database: its message and stack may quote parameters. */
+export function fromDatabase(error: unknown): boolean {
+  return error instanceof DrizzleQueryError || sqlState(error) !== undefined;
+}

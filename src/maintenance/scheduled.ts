@@ -2,6 +2,7 @@
 // and lets one failing job not stop the others.
 import { loadConfig } from "../config";
 import { connect, disconnect } from "../db/client";
+import { loggableError } from "../db/errors";
 import type { Env } from "../env";
 import { pruneUsageLog, removeIdleAnonymousAccounts, sweepStaleReservations } from "./jobs";
 
@@ -27,7 +28,7 @@ export async function runScheduledJobs(env: Env, cron: string): Promise<void> {
             msg: "scheduled",
             cron,
             job,
-            error: (error as Error).message,
+            error: loggableError(error),
             duration_ms: Date.now() - started,
           }),
         );

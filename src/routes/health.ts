@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { AppEnv } from "../app-env";
+import { loggableError } from "../db/errors";
 import { AppError } from "../errors";
 import { withTimeout } from "../lib/timeout";
 import { ErrorSchema } from "../schemas/common";
@@ -33,7 +34,7 @@ export const health = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
     await withTimeout(c.var.db().execute(sql`select 1`), HEALTH_TIMEOUT_MS);
   } catch (error) {
     // The reason names hosts and ports: it goes to the log, not to the caller.
-    c.get("logFields").db_error = error instanceof Error ? error.message : String(error);
+    c.get("logFields").db_error = loggableError(error);
     throw new AppError("DATABASE_UNAVAILABLE");
   }
   return c.json({ ok: true as const, db: "ok" as const }, 200);

@@ -9,19 +9,21 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`${ORIGIN}${path}`, init));
 }
 
-/** Captures console.log lines written while `fn` runs, parsed as JSON where they are JSON. */
+/** Captures the console lines (log, warn, error) written while `fn` runs. */
 export async function captureLogs<T>(
   fn: () => Promise<T>,
 ): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];
-  const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  });
+  const spies = (["log", "warn", "error"] as const).map((method) =>
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(" "));
+    }),
+  );
   try {
     const result = await fn();
     return { result, lines };
   } finally {
-    spy.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
 }
 

@@ -1,11 +1,51 @@
 // What `wrangler tail` shows: one JSON line per request and one per reconcile, joined by the
 // request id, with the account as a hash, tokens, provider, upstream latency and outcome; never
 // prompt text, keys or account ids.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, captureLogs } from "./helpers";
+import { hashKey } from "../../src/auth/virtual-keys";
+import worker from "../../src/index";
+import { Browser, uniqueLogin } from "./browser";
+import { call, captureLogs, ORIGIN } from "./helpers";
 import { account, eventually, parseSse, scripted, usageRows } from "./inference-helpers";
 
 describe("log lines", () => {
+  it("of a database that fails carry no statement parameters (key hashes, tokens, emails)", async () => {
+    // A well-formed key, so the Worker looks it up.
+    const key = `gr_${"k".repeat(43)}`;
+    const keyHash = await hashKey(key);
+    const broken = {
+      ...env,
+      HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: "postgres://u:p@127.0.0.1:9/db" },
+    };
+    const { lines, result } = await captureLogs(async () => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request(`${ORIGIN}/v1/models`, { headers: { authorization: `Bearer ${key}` } }),
+        broken as typeof env,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res;
+    });
+    expect(result.status).toBe(503);
+    expect(await result.json()).toMatchObject({ error: { code: "database_unavailable" } });
+    expect(lines.some((l) => l.includes('"msg":"database unavailable"'))).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toContain(keyHash);
+      expect(line).not.toContain(key);
+    }
+
+    // Better Auth's own lines too: a sign-in refused on a duplicate address.
+    const login = uniqueLogin("logged");
+    await new Browser().signInWithOidc(login);
+    const impostor = await captureLogs(() => new Browser().signInWithOidc(`${login}~unverified`));
+    const authLines = impostor.lines.filter((l) => l.includes('"msg":"auth: '));
+    expect(authLines.length).toBeGreaterThan(0);
+    for (const line of impostor.lines) expect(line).not.toContain(`${login}@example.test`);
+  });
+
   it("tie a request to its reconcile, with tokens and provider, and leak nothing", async () => {
     const { browser, accountId } = await account();
     const { key } = await (
