@@ -11,7 +11,7 @@ const FORWARDED = ELECTRIC_PROTOCOL_QUERY_PARAMS.filter((p) => !p.startsWith("su
 
 const PASSED_HEADERS = ["content-type", "etag"];
 // A long-poll is held open by Electric for about 20 s before it answers.
-const LIVE_GRACE_MS = 30_000;
+const LONG_POLL_GRACE_MS = 30_000;
 
 type ElectricTarget = NonNullable<AppConfig["electric"]>;
 
@@ -54,7 +54,9 @@ export async function proxyShape(
 ): Promise<Response> {
   const client = new URL(request.url);
   const url = upstreamUrl(target, client, shape);
-  const live = client.searchParams.get("live") === "true";
+  // An SSE stream answers at once and then stays open; a long-poll answers when there is news.
+  const longPoll =
+    client.searchParams.get("live") === "true" && client.searchParams.get("live_sse") !== "true";
   const headers = new Headers();
   const ifNoneMatch = request.headers.get("if-none-match");
   if (ifNoneMatch) headers.set("if-none-match", ifNoneMatch);
@@ -63,15 +65,23 @@ export async function proxyShape(
     headers.set("cf-access-client-secret", target.access.clientSecret);
   }
 
-  const timeout = AbortSignal.timeout(target.timeoutMs + (live ? LIVE_GRACE_MS : 0));
-  const signal = AbortSignal.any([timeout, request.signal]);
+  // The deadline is for Electric's answer, not its body: a live SSE stream stays open for a
+  // minute, and a large first snapshot over a slow link may take longer still.
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(),
+    target.timeoutMs + (longPoll ? LONG_POLL_GRACE_MS : 0),
+  );
+  const signal = AbortSignal.any([deadline.signal, request.signal]);
   let upstream: Response;
   try {
     upstream = await fetch(url, { headers, signal });
   } catch {
     // Never the upstream's address or error text: the browser sees only what failed.
-    if (timeout.aborted) throw new AppError("SYNC_TIMEOUT");
+    if (deadline.signal.aborted) throw new AppError("SYNC_TIMEOUT");
     throw new AppError("SYNC_UPSTREAM");
+  } finally {
+    clearTimeout(timer);
   }
   // The client handles these itself: 400 (bad cursor parameters), 409 (must refetch), 304.
   if (upstream.ok || [304, 400, 409].includes(upstream.status)) {

@@ -21,6 +21,19 @@ async function recordedRequests(): Promise<
 }
 
 /** An account with one session and `n` messages, written as the gateway would. */
+/** The path of a live SSE request for the caller's messages, from the live edge. */
+async function liveSsePath(browser: Browser) {
+  const first = await browser.fetch("/api/sync/agent_messages?offset=-1");
+  let handle = first.headers.get("electric-handle") ?? "";
+  let offset = first.headers.get("electric-offset") ?? "";
+  await first.text();
+  const catchUp = await browser.fetch(`/api/sync/agent_messages?handle=${handle}&offset=${offset}`);
+  handle = catchUp.headers.get("electric-handle") ?? handle;
+  offset = catchUp.headers.get("electric-offset") ?? offset;
+  await catchUp.text();
+  return `/api/sync/agent_messages?handle=${handle}&offset=${offset}&live=true&live_sse=true`;
+}
+
 async function accountWithMessages(n: number) {
   const { browser, accountId } = await account();
   const sessionId = crypto.randomUUID();
@@ -141,21 +154,7 @@ describe("GET /api/sync/:table", () => {
 
   it("streams a live response as it arrives instead of buffering it", async () => {
     const { browser, accountId, sessionId } = await accountWithMessages(1);
-    const first = await browser.fetch("/api/sync/agent_messages?offset=-1");
-    let handle = first.headers.get("electric-handle") ?? "";
-    let offset = first.headers.get("electric-offset") ?? "";
-    await first.text();
-    // Catch up to the live edge first.
-    const catchUp = await browser.fetch(
-      `/api/sync/agent_messages?handle=${handle}&offset=${offset}`,
-    );
-    handle = catchUp.headers.get("electric-handle") ?? handle;
-    offset = catchUp.headers.get("electric-offset") ?? offset;
-    await catchUp.text();
-
-    const live = await browser.fetch(
-      `/api/sync/agent_messages?handle=${handle}&offset=${offset}&live=true&live_sse=true`,
-    );
+    const live = await browser.fetch(await liveSsePath(browser));
     expect(live.status).toBe(200);
     expect(live.headers.get("content-type")).toContain("text/event-stream");
     const reader = live.body?.getReader();
@@ -230,6 +229,17 @@ describe("when the sync service is missing or failing", () => {
     await waitOnExecutionContext(ctx);
     return { res, elapsed };
   }
+
+  it("bounds the wait for Electric's answer, not the life of a live SSE stream", async () => {
+    const { browser } = await accountWithMessages(1);
+    const path = await liveSsePath(browser);
+    // Far shorter than the 1.5 s the stand-in holds the stream open.
+    const { res } = await callWith({ ELECTRIC_TIMEOUT_MS: "300" }, browser, path);
+    expect(res.status).toBe(200);
+    const started = Date.now();
+    await res.text();
+    expect(Date.now() - started).toBeGreaterThan(900);
+  });
 
   it("answers 503 sync_unavailable without ELECTRIC_URL, and /api/config says so", async () => {
     const { browser } = await account();
