@@ -10,7 +10,6 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
-  scheduled(controller, env, ctx) {
-    ctx.waitUntil(runScheduledJobs(env, controller.cron));
-  },
+  // Returned, not left to waitUntil: a failed run is then the invocation's own outcome.
+  scheduled: (controller, env) => runScheduledJobs(env, controller.cron),
 } satisfies ExportedHandler<Env>;

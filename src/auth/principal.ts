@@ -2,6 +2,7 @@
 // resolved to the app account every later route works with.
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
+import { activityIsStale, recordActivity } from "../accounts/activity";
 import type { AppEnv } from "../app-env";
 import { accounts, type Tier } from "../db/schema";
 import { AppError } from "../errors";
@@ -34,10 +35,16 @@ async function fromSession(c: Context<AppEnv>): Promise<Principal | null> {
   const accountId = result.user.accountId;
   if (typeof accountId !== "string") return null;
   const [row] = await db
-    .select({ tier: accounts.tier })
+    .select({ tier: accounts.tier, lastActiveAt: accounts.lastActiveAt })
     .from(accounts)
     .where(eq(accounts.id, accountId));
   if (!row) return null;
+  // A person who only reads or runs code is still here: the retention job must not remove them.
+  if (activityIsStale(row.lastActiveAt))
+    afterResponse(
+      c,
+      recordActivity(db, accountId).catch(() => {}),
+    );
   return {
     accountId,
     userId: result.user.id,

@@ -1,5 +1,6 @@
 // The scheduled handler: runs each job, logs one line per job (count, duration, or the error),
-// and lets one failing job not stop the others.
+// lets one failing job not stop the others, and fails the run if any did, so the invocation
+// shows as an error (`wrangler tail --status error`).
 import { loadConfig } from "../config";
 import { connect, disconnect } from "../db/client";
 import { loggableError } from "../db/errors";
@@ -14,6 +15,7 @@ export async function runScheduledJobs(env: Env, cron: string): Promise<void> {
     remove_idle_anonymous_accounts: () => removeIdleAnonymousAccounts(db, config),
     prune_usage_log: () => pruneUsageLog(db, config),
   };
+  const failed: string[] = [];
   try {
     for (const [job, run] of Object.entries(jobs)) {
       const started = Date.now();
@@ -23,6 +25,7 @@ export async function runScheduledJobs(env: Env, cron: string): Promise<void> {
           JSON.stringify({ msg: "scheduled", cron, job, count, duration_ms: Date.now() - started }),
         );
       } catch (error) {
+        failed.push(job);
         console.error(
           JSON.stringify({
             msg: "scheduled",
@@ -37,4 +40,5 @@ export async function runScheduledJobs(env: Env, cron: string): Promise<void> {
   } finally {
     await disconnect(db);
   }
+  if (failed.length) throw new Error(`scheduled jobs failed: ${failed.join(", ")}`);
 }

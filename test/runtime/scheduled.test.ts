@@ -1,12 +1,8 @@
 // The Cron Trigger's jobs, run by invoking the scheduled handler: stale reservations settle
 // (those of an account merged away too), anonymous accounts idle past retention go with every
-// row they own, old usage rows are pruned; each job is idempotent and writes one log line.
-import {
-  createExecutionContext,
-  createScheduledController,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+// row they own (unless they came back, if only to read), old usage rows are pruned; each job is
+// idempotent and writes one log line, and a run whose job failed fails.
+import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { count, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -24,15 +20,14 @@ import {
 import worker from "../../src/index";
 import { Browser, uniqueLogin } from "./browser";
 import { captureLogs, withDb } from "./helpers";
-import { account, reserveDirectly, usageRows, usedTokens } from "./inference-helpers";
+import { account, eventually, reserveDirectly, usageRows, usedTokens } from "./inference-helpers";
 import { seedHistory } from "./seed";
 
+const cron = (bindings: typeof env) =>
+  worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), bindings);
+
 async function runCron() {
-  const ctx = createExecutionContext();
-  const { lines } = await captureLogs(async () => {
-    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env, ctx);
-    await waitOnExecutionContext(ctx);
-  });
+  const { lines } = await captureLogs(() => cron(env));
   return lines
     .filter((l) => l.includes('"msg":"scheduled"'))
     .map((l) => JSON.parse(l) as { job: string; count: number });
@@ -123,6 +118,8 @@ describe("scheduled jobs", () => {
     await withDb((db) => seedHistory(db, idle.accountId, 10));
     await idle.browser.fetch("/api/keys", { method: "POST", json: { label: "old" } });
     const recent = await account();
+    // Idle as a chatter, but back reading the history: still here.
+    const reader = await account();
     const linked = new Browser();
     await linked.signInWithOidc(`retention-${crypto.randomUUID().slice(0, 8)}`);
     const linkedMe = await linked.me();
@@ -130,7 +127,20 @@ describe("scheduled jobs", () => {
       db
         .update(accounts)
         .set({ lastActiveAt: sql`now() - interval '40 days'` })
-        .where(sql`${accounts.id} in (${idle.accountId}, ${linkedMe.account_id})`),
+        .where(
+          sql`${accounts.id} in (${idle.accountId}, ${linkedMe.account_id}, ${reader.accountId})`,
+        ),
+    );
+    expect((await reader.browser.fetch("/api/sessions")).status).toBe(200);
+    // Recorded after the response.
+    await eventually(() =>
+      withDb(async (db) => {
+        const [row] = await db
+          .select({ at: accounts.lastActiveAt })
+          .from(accounts)
+          .where(eq(accounts.id, reader.accountId));
+        return row !== undefined && Date.now() - row.at.getTime() < 60_000;
+      }),
     );
 
     const lines = await runCron();
@@ -151,9 +161,8 @@ describe("scheduled jobs", () => {
       expect(await db.select().from(user).where(eq(user.accountId, idle.accountId))).toEqual([]);
       for (const table of [virtualKeys, quotaBuckets, agentMessages, usageLog])
         expect(await left(table)).toBe(0);
-      expect(
-        await db.select().from(accounts).where(eq(accounts.id, recent.accountId)),
-      ).toHaveLength(1);
+      for (const kept of [recent.accountId, reader.accountId])
+        expect(await db.select().from(accounts).where(eq(accounts.id, kept))).toHaveLength(1);
       expect(
         await db.select().from(accounts).where(eq(accounts.id, linkedMe.account_id)),
       ).toHaveLength(1);
@@ -168,6 +177,29 @@ describe("scheduled jobs", () => {
         .where(eq(session.userId, linkedMe.user_id ?? "")),
     );
     expect(sessions?.n).toBeGreaterThan(0);
+  });
+
+  it("fail the run when a job fails, after trying every job", async () => {
+    const broken = {
+      ...env,
+      HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: "postgres://u:p@127.0.0.1:9/db" },
+    };
+    const { lines, result } = await captureLogs(() =>
+      cron(broken).then(
+        () => null,
+        (error: Error) => error,
+      ),
+    );
+    expect(result?.message).toMatch(/scheduled jobs failed/);
+    const failed = lines
+      .filter((l) => l.includes('"msg":"scheduled"'))
+      .map((l) => JSON.parse(l) as { job: string; error?: string });
+    expect(failed.map((l) => l.job).sort()).toEqual([
+      "prune_usage_log",
+      "remove_idle_anonymous_accounts",
+      "settle_stale_reservations",
+    ]);
+    for (const line of failed) expect(line.error).toBeTruthy();
   });
 
   it("prune usage rows past retention and keep recent ones", async () => {
