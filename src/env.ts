@@ -5,6 +5,8 @@ export interface Env {
   ASSETS: Fetcher;
   HYPERDRIVE: Hyperdrive;
   ACCOUNT_AGENT: DurableObjectNamespace<AccountAgent>;
+  /** Anonymous sign-ins per visitor and minute (see routes/auth.ts). */
+  ANON_SIGNUPS: RateLimit;
   /** "development" locally; anything else is production. */
   ENVIRONMENT?: string;
 }

@@ -96,6 +96,40 @@ describe("anonymous sign-in", () => {
     expect(redirect.status).toBe(403);
   });
 
+  it("limits new anonymous sessions per visitor to 10 a minute", async () => {
+    const visitor = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    const signIn = () =>
+      new Browser().fetch("/api/auth/sign-in/anonymous", {
+        method: "POST",
+        json: {},
+        headers: { "cf-connecting-ip": visitor },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await signIn()).status);
+    expect(statuses).toEqual(Array(10).fill(200));
+    const refused = await signIn();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+    // Another visitor is not held back.
+    const other = await new Browser().fetch("/api/auth/sign-in/anonymous", {
+      method: "POST",
+      json: {},
+      headers: { "cf-connecting-ip": "198.51.100.9" },
+    });
+    expect(other.status).toBe(200);
+  });
+
+  it("offers no way to delete the anonymous user and leave its account and keys behind", async () => {
+    const { browser, me } = await anonymous();
+    const res = await browser.fetch("/api/auth/delete-anonymous-user", {
+      method: "POST",
+      json: {},
+    });
+    expect(res.status).toBe(404);
+    expect((await browser.me()).account_id).toBe(me.account_id);
+  });
+
   it("answers /api/me with 401 JSON when not signed in", async () => {
     const res = await new Browser().fetch("/api/me");
     expect(res.status).toBe(401);
