@@ -53,9 +53,11 @@ export async function mergeAccounts(
       .for("update");
     const target = locked.find((a) => a.id === into);
     if (!target) throw new Error(`account ${into} not found while merging`);
-    if (!locked.some((a) => a.id === from)) return;
+    const source = locked.find((a) => a.id === from);
+    if (!source) return;
 
-    const tier: Tier = higherTier(target.tier, "free");
+    // Whatever either account had (an admin may have raised the anonymous one), at least free.
+    const tier: Tier = higherTier(higherTier(target.tier, source.tier), "free");
     // Open reservations move with the bucket usage they hold, so the streams that took them
     // settle (and the sweep finds them) under the surviving account.
     const moved = [

@@ -4,6 +4,8 @@ import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv } from "../app-env";
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 export function requestLog(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
@@ -21,7 +23,8 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
         request_id: c.get("requestId"),
         method: c.req.method,
         route: routePath(c, -1),
-        path: new URL(c.req.url).pathname,
+        // Ids in a path (an account's, on admin routes) stay out of the log.
+        path: new URL(c.req.url).pathname.replace(UUID, ":id"),
         status: c.res.status,
         duration_ms: Date.now() - started,
         ...c.get("logFields"),

@@ -214,6 +214,25 @@ describe("linking an identity that already has an account (merge)", () => {
   });
 });
 
+describe("merging keeps the better tier", () => {
+  it("an anonymous account an admin raised to pro stays pro in the account it joins", async () => {
+    const login = uniqueLogin("carol");
+    const returning = new Browser();
+    await returning.signInWithOidc(login);
+    const target = await returning.me();
+    expect(target.tier).toBe("free");
+
+    const { browser, me: anon } = await anonymous();
+    await withDb((db) =>
+      db.update(accounts).set({ tier: "pro" }).where(eq(accounts.id, anon.account_id)),
+    );
+    await browser.signInWithOidc(login);
+    const merged = await browser.me();
+    expect(merged.account_id).toBe(target.account_id);
+    expect(merged.tier).toBe("pro");
+  });
+});
+
 describe("an issuer's unverified claim to someone's address", () => {
   it("does not sign in as the person whose address it is", async () => {
     const login = uniqueLogin("victim");

@@ -67,7 +67,9 @@ describe("log lines", () => {
       });
       const body = parseSse(await res.text());
       await eventually(() => usageRows(accountId).then((rows) => rows.length > 0));
-      return { requestId: res.headers.get("x-request-id"), body };
+      const sessionId = res.headers.get("x-session-id") ?? "";
+      await browser.fetch(`/api/sessions/${sessionId}/messages`);
+      return { requestId: res.headers.get("x-request-id"), body, sessionId };
     });
     expect(result.body.text).toBe("noted");
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -91,7 +93,13 @@ describe("log lines", () => {
     });
     expect(reconcile?.tokens_actual).toBeGreaterThan(0);
     expect(typeof reconcile?.upstream_first_byte_ms).toBe("number");
+    expect(request?.path).toBe("/v1/chat/completions");
+    // Ids in paths are masked.
+    expect(parsed.find((l) => l.route === "/api/sessions/:id/messages")?.path).toBe(
+      "/api/sessions/:id/messages",
+    );
     for (const line of lines) {
+      expect(line).not.toContain(result.sessionId);
       expect(line).not.toContain("saffron");
       expect(line).not.toContain(key);
       expect(line).not.toContain(accountId);
