@@ -8,6 +8,8 @@ import { call } from "./helpers";
 const UNDOCUMENTED = new Set([
   "GET /api/auth/*", // Better Auth's own endpoints
   "POST /api/auth/*",
+  "POST /api/auth/sign-in/anonymous", // the rate limit in front of Better Auth's
+  "POST /api/auth/delete-anonymous-user", // Better Auth's, closed
   "GET /api/openapi.json",
   "GET /api/docs",
   "GET /admin/*", // the admin UI's page, from the client build
