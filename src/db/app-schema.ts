@@ -172,6 +172,12 @@ export const openReservations = pgTable(
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id, { onDelete: "cascade" }),
+    /**
+     * Whose AccountAgent holds the reservation's record: the account it was taken for. A merge
+     * moves `account_id` to the survivor and leaves this, so the sweep asks the agent that
+     * knows the stream. No foreign key: that account may be gone.
+     */
+    agentAccountId: uuid("agent_account_id").notNull(),
     windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
     reservedTokens: integer("reserved_tokens").notNull(),
     createdAt,

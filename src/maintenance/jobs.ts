@@ -1,5 +1,5 @@
 // The Cron Trigger's work, each job idempotent and batched so a run stays short: settle
-// reservations left open too long, remove anonymous accounts idle past retention (with all
+// reservations left open too long (through the agent that took them), remove anonymous accounts idle past retention (with all
 // their rows), and prune old usage rows.
 import { sql } from "drizzle-orm";
 import type { SweepRequest } from "../account-agent/sweep";
@@ -13,18 +13,21 @@ const BATCH = 200;
 const MAX_BATCHES = 25;
 const SWEEP_PARALLEL = 8;
 
-/** Asks each account's AccountAgent to settle its reservations open past the limit. */
+/**
+ * Asks each AccountAgent to settle its reservations open past the limit: the agent that took
+ * them, which holds their records, even when a merge has since moved them to another account.
+ */
 export async function sweepStaleReservations(db: Database, env: Env, config: AppConfig) {
   const stale = await db.execute<{
     account_id: string;
     reservations: SweepRequest["reservations"];
   }>(sql`
-    select account_id,
+    select agent_account_id as account_id,
       json_agg(json_build_object('id', id, 'windowStart', window_start, 'reserved', reserved_tokens))
         as reservations
     from open_reservations
     where created_at < now() - make_interval(mins => ${config.retention.staleReservationMinutes})
-    group by account_id
+    group by agent_account_id
     limit ${BATCH}`);
   let settled = 0;
   // A few agents at a time: each settles over its own connection.

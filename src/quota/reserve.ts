@@ -62,8 +62,8 @@ async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeR
       returning used_tokens, limit_tokens
     ),
     opened as (
-      insert into open_reservations (id, account_id, window_start, reserved_tokens)
-      select ${r.id}, ${r.accountId}, ${window}::timestamptz, ${r.tokens} from taken
+      insert into open_reservations (id, account_id, agent_account_id, window_start, reserved_tokens)
+      select ${r.id}, ${r.accountId}, ${r.accountId}, ${window}::timestamptz, ${r.tokens} from taken
     )
     select exists (select 1 from caller) as caller_ok, taken.used_tokens, taken.limit_tokens,
       (select limit_tokens from quota_buckets

@@ -92,25 +92,50 @@ describe("scheduled jobs", () => {
     expect(await usageRows(accountId)).toHaveLength(2);
   });
 
-  it("settle a stale reservation of an account merged away, under the survivor", async () => {
+  it("settle stale reservations of an account merged away, by the agent that took them, under the survivor", async () => {
     const login = uniqueLogin("sweep-merge");
     const returning = new Browser();
     await returning.signInWithOidc(login);
     const survivor = (await returning.me()).account_id;
     const anon = await account();
-    // Its stream died unrecorded, then the person linked an identity that had an account.
+    // One stream died unrecorded, one after its agent had recorded 12 pieces; then the person
+    // linked an identity that had an account.
     const lost = await reserveDirectly(anon.accountId, 400);
+    const recorded = await reserveDirectly(anon.accountId, 300);
+    const record: ReservationRecord = {
+      id: recorded,
+      accountId: anon.accountId,
+      reserved: 300,
+      promptEstimate: 20,
+      model: "gpt-5-mini",
+      provider: "openai",
+      requestId: "merged-request",
+      sessionId: crypto.randomUUID(),
+      startedAt: Date.now() - 3_600_000,
+      piecesSeen: 12,
+    };
+    const agent = env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(anon.accountId));
+    await runInDurableObject(agent, (_, state) =>
+      state.storage.put(`reservation:${record.id}`, record),
+    );
     await anon.browser.signInWithOidc(login);
     expect((await anon.browser.me()).account_id).toBe(survivor);
-    expect(await usedTokens(survivor)).toBe(400);
+    expect(await usedTokens(survivor)).toBe(700);
     await backdate(lost, 60);
+    await backdate(recorded, 60);
 
     await runCron();
-    expect((await usageRows(survivor)).find((r) => r.id === lost)).toMatchObject({
+    const rows = await usageRows(survivor);
+    expect(rows.find((r) => r.id === lost)).toMatchObject({
       status: "settled_by_sweep",
       debitedTokens: 0,
     });
-    expect(await usedTokens(survivor)).toBe(0);
+    // Charged for what its agent saw, not refunded whole by an agent that never knew it.
+    expect(rows.find((r) => r.id === recorded)).toMatchObject({
+      status: "settled_by_sweep",
+      debitedTokens: 32,
+    });
+    expect(await usedTokens(survivor)).toBe(32);
   });
 
   it("remove anonymous accounts idle past retention with every row, and nothing else", async () => {
