@@ -1,6 +1,7 @@
 // The Cron Trigger's work, each job idempotent and batched so a run stays short: settle
-// reservations left open too long (through the agent that took them), remove anonymous accounts idle past retention (with all
-// their rows), and prune old usage rows.
+// reservations left open too long (through the agent that took them), remove anonymous
+// accounts idle past retention (with all their rows) and accounts no user points to, and prune
+// old usage rows.
 import { sql } from "drizzle-orm";
 import type { SweepRequest } from "../account-agent/sweep";
 import type { AppConfig } from "../config";
@@ -88,6 +89,29 @@ export function removeIdleAnonymousAccounts(db: Database, config: AppConfig) {
       ),
       users_gone as (delete from "user" where account_id in (select id from idle)),
       gone as (delete from accounts where id in (select id from idle) returning id)
+      select count(*)::int as n from gone`);
+    return row?.n ?? 0;
+  });
+}
+
+/**
+ * Deletes accounts no user points to, a day after they were made: the account of a first
+ * sign-in whose user was never created (two tabs finishing the same new identity's sign-in at
+ * once), which nothing else would ever remove. Every live account has a user from its first
+ * request on.
+ */
+export function removeOrphanedAccounts(db: Database) {
+  return inBatches(BATCH, async (size) => {
+    const [row] = await db.execute<{ n: number }>(sql`
+      with orphaned as (
+        select id from accounts a
+        where created_at < now() - interval '1 day'
+          and not exists (select 1 from "user" u where u.account_id = a.id)
+          and not exists (select 1 from open_reservations r where r.account_id = a.id)
+        limit ${size}
+        for update skip locked
+      ),
+      gone as (delete from accounts where id in (select id from orphaned) returning id)
       select count(*)::int as n from gone`);
     return row?.n ?? 0;
   });

@@ -5,7 +5,12 @@ import { loadConfig } from "../config";
 import { connect, disconnect } from "../db/client";
 import { loggableError } from "../db/errors";
 import type { Env } from "../env";
-import { pruneUsageLog, removeIdleAnonymousAccounts, sweepStaleReservations } from "./jobs";
+import {
+  pruneUsageLog,
+  removeIdleAnonymousAccounts,
+  removeOrphanedAccounts,
+  sweepStaleReservations,
+} from "./jobs";
 
 export async function runScheduledJobs(env: Env, cron: string): Promise<void> {
   const config = loadConfig(env);
@@ -13,6 +18,7 @@ export async function runScheduledJobs(env: Env, cron: string): Promise<void> {
   const jobs = {
     settle_stale_reservations: () => sweepStaleReservations(db, env, config),
     remove_idle_anonymous_accounts: () => removeIdleAnonymousAccounts(db, config),
+    remove_orphaned_accounts: () => removeOrphanedAccounts(db),
     prune_usage_log: () => pruneUsageLog(db, config),
   };
   const failed: string[] = [];

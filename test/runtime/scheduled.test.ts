@@ -7,6 +7,8 @@ import { env } from "cloudflare:workers";
 import { count, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { ReservationRecord } from "../../src/account-agent/settle";
+import { provisionAccount } from "../../src/accounts/provision";
+import { loadConfig } from "../../src/config";
 import {
   accounts,
   agentMessages,
@@ -22,6 +24,14 @@ import { Browser, uniqueLogin } from "./browser";
 import { captureLogs, withDb } from "./helpers";
 import { account, eventually, reserveDirectly, usageRows, usedTokens } from "./inference-helpers";
 import { seedHistory } from "./seed";
+
+/** Every job a run does, sorted. */
+const JOBS = [
+  "prune_usage_log",
+  "remove_idle_anonymous_accounts",
+  "remove_orphaned_accounts",
+  "settle_stale_reservations",
+];
 
 const cron = (bindings: typeof env) =>
   worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), bindings);
@@ -204,6 +214,38 @@ describe("scheduled jobs", () => {
     expect(sessions?.n).toBeGreaterThan(0);
   });
 
+  it("remove accounts no user points to a day after they were made, and no other", async () => {
+    const config = loadConfig(env);
+    const [old, recent] = await withDb((db) =>
+      Promise.all([provisionAccount(db, config, "free"), provisionAccount(db, config, "free")]),
+    );
+    await withDb((db) =>
+      db
+        .update(accounts)
+        .set({ createdAt: sql`now() - interval '2 days'` })
+        .where(eq(accounts.id, old)),
+    );
+    const person = await account();
+    await withDb((db) =>
+      db
+        .update(accounts)
+        .set({ createdAt: sql`now() - interval '2 days'` })
+        .where(eq(accounts.id, person.accountId)),
+    );
+
+    const lines = await runCron();
+    expect(lines.find((l) => l.job === "remove_orphaned_accounts")?.count).toBeGreaterThanOrEqual(
+      1,
+    );
+    const left = await withDb((db) =>
+      db
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(sql`${accounts.id} in (${old}, ${recent}, ${person.accountId})`),
+    );
+    expect(left.map((a) => a.id).sort()).toEqual([recent, person.accountId].sort());
+  });
+
   it("fail the run when a job fails, after trying every job", async () => {
     const broken = {
       ...env,
@@ -219,11 +261,7 @@ describe("scheduled jobs", () => {
     const failed = lines
       .filter((l) => l.includes('"msg":"scheduled"'))
       .map((l) => JSON.parse(l) as { job: string; error?: string });
-    expect(failed.map((l) => l.job).sort()).toEqual([
-      "prune_usage_log",
-      "remove_idle_anonymous_accounts",
-      "settle_stale_reservations",
-    ]);
+    expect(failed.map((l) => l.job).sort()).toEqual(JOBS);
     for (const line of failed) expect(line.error).toBeTruthy();
   });
 
@@ -245,10 +283,6 @@ describe("scheduled jobs", () => {
     const lines = await runCron();
     expect(lines.find((l) => l.job === "prune_usage_log")?.count).toBeGreaterThanOrEqual(1);
     expect(await usageRows(accountId)).toHaveLength(1);
-    expect(lines.map((l) => l.job).sort()).toEqual([
-      "prune_usage_log",
-      "remove_idle_anonymous_accounts",
-      "settle_stale_reservations",
-    ]);
+    expect(lines.map((l) => l.job).sort()).toEqual(JOBS);
   });
 });
