@@ -175,9 +175,10 @@ export const openReservations = pgTable(
     /**
      * Whose AccountAgent holds the reservation's record: the account it was taken for. A merge
      * moves `account_id` to the survivor and leaves this, so the sweep asks the agent that
-     * knows the stream. No foreign key: that account may be gone.
+     * knows the stream. No foreign key: that account may be gone. Null only for reservations
+     * a Worker older than this column took (their own `account_id`).
      */
-    agentAccountId: uuid("agent_account_id").notNull(),
+    agentAccountId: uuid("agent_account_id"),
     windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
     reservedTokens: integer("reserved_tokens").notNull(),
     createdAt,

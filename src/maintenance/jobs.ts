@@ -23,12 +23,12 @@ export async function sweepStaleReservations(db: Database, env: Env, config: App
     account_id: string;
     reservations: SweepRequest["reservations"];
   }>(sql`
-    select agent_account_id as account_id,
+    select coalesce(agent_account_id, account_id) as account_id,
       json_agg(json_build_object('id', id, 'windowStart', window_start, 'reserved', reserved_tokens))
         as reservations
     from open_reservations
     where created_at < now() - make_interval(mins => ${config.retention.staleReservationMinutes})
-    group by agent_account_id
+    group by 1
     limit ${BATCH}`);
   let settled = 0;
   // A few agents at a time: each settles over its own connection.

@@ -75,6 +75,13 @@ describe("scheduled jobs", () => {
     const fresh = await reserveDirectly(accountId, 100);
     await backdate(recorded, 60);
     await backdate(unrecorded, 60);
+    // As a Worker from before agent_account_id took it.
+    await withDb((db) =>
+      db
+        .update(openReservations)
+        .set({ agentAccountId: null })
+        .where(eq(openReservations.id, unrecorded)),
+    );
     expect(await usedTokens(accountId)).toBe(600);
 
     const lines = await runCron();
