@@ -3,7 +3,13 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { fromDatabase, loggableError, sqlState, UNSTORABLE_TEXT } from "./db/errors";
+import {
+  databaseUnavailable,
+  fromDatabase,
+  loggableError,
+  sqlState,
+  UNSTORABLE_TEXT,
+} from "./db/errors";
 
 export const ERRORS = {
   INVALID_JSON: { status: 400, type: "invalid_request_error", message: "Malformed JSON body" },
@@ -127,8 +133,7 @@ export function errorResponse(c: Context, error: AppError) {
 /** Hono's onError: known errors keep their status; anything else is a logged 500. */
 export function handleError(err: Error, c: Context) {
   if (err instanceof AppError) return errorResponse(c, err);
-  // A query that got no answer: the database is unreachable, not the request wrong.
-  if (fromDatabase(err) && !sqlState(err)) {
+  if (databaseUnavailable(err)) {
     console.error(
       JSON.stringify({
         level: "error",

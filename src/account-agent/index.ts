@@ -6,7 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { connect, type Database } from "../db/client";
-import { loggableError } from "../db/errors";
+import { databaseUnavailable, fromDatabase, loggableError } from "../db/errors";
 import type { Env } from "../env";
 import { AppError, errorJson } from "../errors";
 import { callUpstream, type UpstreamCall } from "../gateway/upstream-call";
@@ -230,18 +230,23 @@ export class AccountAgent extends DurableObject<Env> {
   }
 }
 
-/** Postgres could not take the reservation: nothing was reserved, nothing goes upstream. */
+/**
+ * The reserving statement failed: nothing was reserved, nothing goes upstream. Answered here
+ * rather than thrown, because an error crossing to the Worker keeps only its message, and a
+ * database error's message may quote the statement's parameters.
+ */
 function unreserved(job: InferenceJob, error: Error): Response {
-  // The reason names hosts and ports: it goes to the log, not to the caller.
+  const unavailable = databaseUnavailable(error);
   console.error(
     JSON.stringify({
       level: "error",
       msg: "reservation failed",
       request_id: job.requestId,
       error: loggableError(error),
+      ...(!unavailable && !fromDatabase(error) && { stack: error.stack }),
     }),
   );
-  return errorJson(new AppError("DATABASE_UNAVAILABLE"));
+  return errorJson(new AppError(unavailable ? "DATABASE_UNAVAILABLE" : "INTERNAL"));
 }
 
 /**

@@ -43,8 +43,11 @@ function statusOf(error: UpstreamError): UsageStatus {
   return error.reason === "timeout" ? "timeout" : "upstream_error";
 }
 
-/** Provider answers that say the request itself is wrong: retrying it cannot help. */
-const REFUSALS = new Set([400, 404, 413, 422]);
+/**
+ * Provider answers that say the request itself is wrong: retrying it cannot help. Not 404,
+ * which says the gateway is misconfigured (base URL, a model the provider retired).
+ */
+const REFUSALS = new Set([400, 413, 422]);
 
 function callerError(error: UpstreamError): AppError {
   if (error.reason === "timeout") return new AppError("UPSTREAM_TIMEOUT");

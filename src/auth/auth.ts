@@ -14,14 +14,17 @@ import { onLinkAccount } from "./linking";
 export const OIDC_PROVIDER_ID = "oidc";
 
 /**
- * Better Auth's log lines as JSON, like the app's own. It passes errors whole, and a database
- * error's message quotes the statement's parameters (session tokens among them), so errors are
- * reduced to what is safe to log and other objects are left out.
+ * Better Auth's log lines as JSON, like the app's own. It passes errors whole (alone or inside
+ * an object), and a database error's message quotes the statement's parameters (session tokens
+ * among them), so errors are reduced to what is safe to log and other values in objects, which
+ * may be users' details, are left out.
  */
 function logLine(level: "debug" | "info" | "warn" | "error", message: string, ...args: unknown[]) {
-  const details = args.flatMap((a) =>
-    a instanceof Error ? [loggableError(a)] : typeof a === "object" && a !== null ? [] : [a],
-  );
+  const details = args.flatMap((a) => {
+    if (a instanceof Error) return [loggableError(a)];
+    if (typeof a !== "object" || a === null) return [a];
+    return Object.values(a).flatMap((v) => (v instanceof Error ? [loggableError(v)] : []));
+  });
   const line = JSON.stringify({
     level,
     msg: `auth: ${message}`,

@@ -36,3 +36,29 @@ export function loggableError(error: unknown): string {
 export function fromDatabase(error: unknown): boolean {
   return error instanceof DrizzleQueryError || sqlState(error) !== undefined;
 }
+
+/** postgres.js's own codes for a connection that failed or went away. */
+const CONNECTION_LOST = new Set([
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+/** A socket workerd could not open or lost: these errors carry no code. */
+const SOCKET_FAILURE = /network connection lost|cannot connect|connection refused|ECONNRESET/i;
+
+/**
+ * Whether the database could not be reached or is refusing work (down, restarting, failing
+ * over, out of connections): worth a 503 and a retry, where anything else is a bug or bad input.
+ */
+export function databaseUnavailable(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state) return state.startsWith("08") || state.startsWith("53") || state.startsWith("57P");
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_LOST.has(code)) return true;
+    // drizzle's own message quotes parameters, which could say anything.
+    if (!(e instanceof DrizzleQueryError) && SOCKET_FAILURE.test(e.message)) return true;
+  }
+  return false;
+}

@@ -56,13 +56,13 @@ export const ChatRequestSchema = z
     stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
     // Accepted only at values that change nothing: the gateway cannot honour the others, and a
     // refusal beats an answer other than the one asked for. Other unknown fields are ignored.
-    n: z.literal(1, { error: "n must be 1: one choice per request" }).optional(),
-    logprobs: z.literal(false, { error: "logprobs are not available here" }).optional(),
+    n: z.literal(1, { error: "n must be 1: one choice per request" }).nullish(),
+    logprobs: z.literal(false, { error: "logprobs are not available here" }).nullish(),
     response_format: z
       .object({
         type: z.literal("text", { error: "only the text response_format is available here" }),
       })
-      .optional(),
+      .nullish(),
     /** Gradual's extension: the conversation this turn belongs to (created when absent). */
     session_id: z.string().uuid().optional(),
   })

@@ -95,17 +95,21 @@ export function removeIdleAnonymousAccounts(db: Database, config: AppConfig) {
 }
 
 /**
- * Deletes accounts no user points to, a day after they were made: the account of a first
- * sign-in whose user was never created (two tabs finishing the same new identity's sign-in at
- * once), which nothing else would ever remove. Every live account has a user from its first
- * request on.
+ * Deletes accounts no user points to, a day after they were made: the `free` account of a
+ * first OAuth sign-in whose user was never created (two tabs finishing the same new identity's
+ * sign-in at once), which nothing else would remove (an anonymous one goes with the idle ones).
+ * Every live account has a user from its first request on. Such an account was never active,
+ * so the (tier, last_active_at) index finds the candidates of the last week; the job runs every
+ * 15 minutes.
  */
 export function removeOrphanedAccounts(db: Database) {
   return inBatches(BATCH, async (size) => {
     const [row] = await db.execute<{ n: number }>(sql`
       with orphaned as (
         select id from accounts a
-        where created_at < now() - interval '1 day'
+        where tier = 'free'
+          and last_active_at between now() - interval '8 days' and now() - interval '1 day'
+          and created_at < now() - interval '1 day'
           and not exists (select 1 from "user" u where u.account_id = a.id)
           and not exists (select 1 from open_reservations r where r.account_id = a.id)
         limit ${size}

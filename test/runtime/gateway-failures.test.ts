@@ -76,9 +76,10 @@ describe("the caller goes away", () => {
 });
 
 describe("the provider fails", () => {
-  it("before streaming (HTTP 500): a JSON 502, nothing charged", async () => {
+  it.each([500, 404])("before streaming (HTTP %i): a JSON 502, nothing charged", async (status) => {
+    // A 404 says the gateway is misconfigured (base URL, a retired model): not the caller's fault.
     const { browser, accountId } = await account();
-    const res = await chat(browser, streamRequest(scripted("boom", { fail: 500 })));
+    const res = await chat(browser, streamRequest(scripted("boom", { fail: status })));
     expect(res.status).toBe(502);
     expect(await res.json()).toMatchObject({
       error: { type: "upstream_error", code: "upstream_error" },

@@ -308,16 +308,13 @@ describe("bad input is refused before anything is reserved or written", () => {
     ],
   ];
 
-  it("accepts n: 1, logprobs: false and a text response_format, which change nothing", async () => {
+  it("accepts n: 1, logprobs: false, a text response_format, or nulls, which change nothing", async () => {
     const { browser } = await account();
-    const res = await chat(browser, {
-      n: 1,
-      logprobs: false,
-      response_format: { type: "text" },
-      max_tokens: 20,
-      messages: [{ role: "user", content: scripted("x", { reply: "ok" }) }],
-    });
-    expect(res.status).toBe(200);
+    const messages = [{ role: "user", content: scripted("x", { reply: "ok" }) }];
+    const values = { n: 1, logprobs: false, response_format: { type: "text" } };
+    const nulls = { n: null, logprobs: null, response_format: null };
+    for (const extra of [values, nulls])
+      expect((await chat(browser, { ...extra, max_tokens: 20, messages })).status).toBe(200);
   });
 
   it.each(cases)("%s → 400", async (_, body, code) => {

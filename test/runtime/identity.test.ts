@@ -1,5 +1,7 @@
 // Anonymous first, upgrade in place: sign-in provisions an account, linking keeps it (or
 // merges it into the identity's existing account), and every bad path leaves nothing half-done.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,9 +12,10 @@ import {
   user,
   virtualKeys,
 } from "../../src/db/schema";
+import worker from "../../src/index";
 import { windowStart } from "../../src/quota/window";
 import { Browser, uniqueLogin } from "./browser";
-import { withDb } from "./helpers";
+import { ORIGIN, withDb } from "./helpers";
 import { chat, scripted } from "./inference-helpers";
 import { rowCounts, seedHistory } from "./seed";
 
@@ -96,28 +99,43 @@ describe("anonymous sign-in", () => {
     expect(redirect.status).toBe(403);
   });
 
-  it("limits new anonymous sessions per visitor to 10 a minute", async () => {
-    const visitor = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
-    const signIn = () =>
-      new Browser().fetch("/api/auth/sign-in/anonymous", {
-        method: "POST",
-        json: {},
-        headers: { "cf-connecting-ip": visitor },
-      });
+  it("limits new anonymous sessions to 30 a minute per visitor, an IPv6 /64 being one", async () => {
+    const production = {
+      ...env,
+      ENVIRONMENT: "production",
+      BETTER_AUTH_SECRET: "production-secret-for-the-rate-limit-test-0123",
+    };
+    const signIn = async (visitor: string, bindings: typeof env = production) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request(`${ORIGIN}/api/auth/sign-in/anonymous`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            origin: ORIGIN,
+            "cf-connecting-ip": visitor,
+          },
+          body: "{}",
+        }),
+        bindings,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const prefix = `2001:db8:${crypto.randomUUID().slice(0, 4)}:7`;
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await signIn()).status);
-    expect(statuses).toEqual(Array(10).fill(200));
-    const refused = await signIn();
+    // One host rotating through its /64.
+    for (let i = 1; i <= 30; i++)
+      statuses.push((await signIn(`${prefix}::${i.toString(16)}`)).status);
+    expect(statuses).toEqual(Array(30).fill(200));
+    const refused = await signIn(`${prefix}:0:ffff:1:2`);
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("60");
     expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
-    // Another visitor is not held back.
-    const other = await new Browser().fetch("/api/auth/sign-in/anonymous", {
-      method: "POST",
-      json: {},
-      headers: { "cf-connecting-ip": "198.51.100.9" },
-    });
-    expect(other.status).toBe(200);
+    // Another visitor is not held back, nor is local development (one address for everyone).
+    expect((await signIn("198.51.100.9")).status).toBe(200);
+    expect((await signIn(`${prefix}::99`, env)).status).toBe(200);
   });
 
   it("offers no way to delete the anonymous user and leave its account and keys behind", async () => {

@@ -226,18 +226,16 @@ describe("scheduled jobs", () => {
     const [old, recent] = await withDb((db) =>
       Promise.all([provisionAccount(db, config, "free"), provisionAccount(db, config, "free")]),
     );
-    await withDb((db) =>
-      db
-        .update(accounts)
-        .set({ createdAt: sql`now() - interval '2 days'` })
-        .where(eq(accounts.id, old)),
-    );
     const person = await account();
+    // Made two days ago, never active since (a person counts as active only when they return).
     await withDb((db) =>
       db
         .update(accounts)
-        .set({ createdAt: sql`now() - interval '2 days'` })
-        .where(eq(accounts.id, person.accountId)),
+        .set({
+          createdAt: sql`now() - interval '2 days'`,
+          lastActiveAt: sql`now() - interval '2 days'`,
+        })
+        .where(sql`${accounts.id} in (${old}, ${person.accountId})`),
     );
 
     const lines = await runCron();
