@@ -130,20 +130,27 @@ export function errorResponse(c: Context, error: AppError) {
   });
 }
 
-/** Hono's onError: known errors keep their status; anything else is a logged 500. */
+/**
+ * An error nothing expected, logged without anything a database error's message may quote, and
+ * answered 503 when the database is away (worth a retry), else 500.
+ */
+export function unexpectedError(err: Error, requestId: string | undefined): AppError {
+  const unavailable = databaseUnavailable(err);
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: unavailable ? "database unavailable" : "unhandled error",
+      request_id: requestId,
+      error: loggableError(err),
+      ...(!unavailable && !fromDatabase(err) && { stack: err.stack }),
+    }),
+  );
+  return new AppError(unavailable ? "DATABASE_UNAVAILABLE" : "INTERNAL");
+}
+
+/** Hono's onError: known errors keep their status; anything else is logged (unexpectedError). */
 export function handleError(err: Error, c: Context) {
   if (err instanceof AppError) return errorResponse(c, err);
-  if (databaseUnavailable(err)) {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "database unavailable",
-        request_id: c.get("requestId"),
-        error: loggableError(err),
-      }),
-    );
-    return errorResponse(c, new AppError("DATABASE_UNAVAILABLE"));
-  }
   // Postgres refusing text it cannot hold is the input's fault.
   if (UNSTORABLE_TEXT.has(sqlState(err) ?? ""))
     return errorResponse(c, new AppError("INVALID_REQUEST", "Text may not contain NUL (U+0000)"));
@@ -161,14 +168,5 @@ export function handleError(err: Error, c: Context) {
       );
     }
   }
-  console.error(
-    JSON.stringify({
-      level: "error",
-      msg: "unhandled error",
-      request_id: c.get("requestId"),
-      error: loggableError(err),
-      ...(!fromDatabase(err) && { stack: err.stack }),
-    }),
-  );
-  return errorResponse(c, new AppError("INTERNAL"));
+  return errorResponse(c, unexpectedError(err, c.get("requestId")));
 }

@@ -6,9 +6,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { connect, type Database } from "../db/client";
-import { databaseUnavailable, fromDatabase, loggableError } from "../db/errors";
 import type { Env } from "../env";
-import { AppError, errorJson } from "../errors";
+import { AppError, errorJson, unexpectedError } from "../errors";
 import { callUpstream, type UpstreamCall } from "../gateway/upstream-call";
 import { accountHash } from "../lib/account-hash";
 import { type Reservation, reserveTokens } from "../quota/reserve";
@@ -94,7 +93,10 @@ export class AccountAgent extends DurableObject<Env> {
           }),
         )
         .catch((error: Error) => error);
-      if (reservation instanceof Error) return unreserved(job, reservation);
+      // Answered here rather than thrown: an error crossing to the Worker keeps only its
+      // message, and a database error's message may quote the statement's parameters.
+      if (reservation instanceof Error)
+        return errorJson(unexpectedError(reservation, job.requestId));
       if (!reservation.ok) return refusal(reservation, job);
       const record: ReservationRecord = {
         id,
@@ -228,25 +230,6 @@ export class AccountAgent extends DurableObject<Env> {
       }),
     );
   }
-}
-
-/**
- * The reserving statement failed: nothing was reserved, nothing goes upstream. Answered here
- * rather than thrown, because an error crossing to the Worker keeps only its message, and a
- * database error's message may quote the statement's parameters.
- */
-function unreserved(job: InferenceJob, error: Error): Response {
-  const unavailable = databaseUnavailable(error);
-  console.error(
-    JSON.stringify({
-      level: "error",
-      msg: "reservation failed",
-      request_id: job.requestId,
-      error: loggableError(error),
-      ...(!unavailable && !fromDatabase(error) && { stack: error.stack }),
-    }),
-  );
-  return errorJson(new AppError(unavailable ? "DATABASE_UNAVAILABLE" : "INTERNAL"));
 }
 
 /**

@@ -33,7 +33,7 @@ type TakeRow = {
   caller_ok: boolean;
   used_tokens: number | null;
   limit_tokens: number | null;
-  /** The bucket's limit whether or not the tokens were taken; null without a bucket. */
+  /** The bucket's limit when the tokens were not taken; null without a bucket. */
   bucket_limit: number | null;
 };
 
@@ -66,8 +66,10 @@ async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeR
       select ${r.id}, ${r.accountId}, ${r.accountId}, ${window}::timestamptz, ${r.tokens} from taken
     )
     select exists (select 1 from caller) as caller_ok, taken.used_tokens, taken.limit_tokens,
-      (select limit_tokens from quota_buckets
-       where account_id = ${r.accountId} and window_start = ${window}::timestamptz) as bucket_limit
+      -- Read only on a refusal: Postgres runs an uncorrelated subquery when first needed.
+      case when taken.used_tokens is null then (select limit_tokens from quota_buckets
+        where account_id = ${r.accountId} and window_start = ${window}::timestamptz) end
+        as bucket_limit
     from (select 1) as one left join taken on true`,
   );
   const row = rows[0];
