@@ -5,25 +5,22 @@
 // cleanly, and the object's long-lived Postgres client survives the server closing its
 // connections.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AGENT_APPLICATION_NAME } from "../../src/account-agent";
-import type { ReservationRecord } from "../../src/account-agent/settle";
 import { connect, type Database } from "../../src/db/client";
-import { Browser, uniqueLogin } from "./browser";
+import { signedInWithOidc, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
 import {
   account,
+  agentFor,
   chatOk,
   eventually,
   reserveDirectly,
+  storeRecord,
   usageRows,
   usedTokens,
 } from "./inference-helpers";
 import { seedHistory } from "./seed";
-
-const agentFor = (accountId: string) =>
-  env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(accountId));
 
 /** What the agent holds after reserving, as if its instance was then evicted mid-stream. */
 async function orphanedReservation(accountId: string, reserved: number, piecesSeen: number) {
@@ -36,26 +33,8 @@ async function orphanedReservation(accountId: string, reserved: number, piecesSe
 }
 
 /** The agent's stored record of reservation `id`, left behind with an alarm armed. */
-async function orphanedRecord(accountId: string, id: string, reserved: number, piecesSeen: number) {
-  const record: ReservationRecord = {
-    id,
-    accountId,
-    reserved,
-    promptEstimate: 40,
-    model: "gpt-5-mini",
-    provider: "openai",
-    requestId: `test-${crypto.randomUUID()}`,
-    sessionId: crypto.randomUUID(),
-    startedAt: Date.now() - 1_000,
-    piecesSeen,
-  };
-  // Exactly what the agent writes before it streams: the record, and an alarm.
-  await runInDurableObject(agentFor(accountId), async (_, state) => {
-    await state.storage.put(`reservation:${record.id}`, record);
-    await state.storage.setAlarm(Date.now() + 60_000);
-  });
-  return record;
-}
+const orphanedRecord = (accountId: string, id: string, reserved: number, piecesSeen: number) =>
+  storeRecord(accountId, { id, reserved, promptEstimate: 40, piecesSeen });
 
 const storedReservations = async (accountId: string) =>
   (
@@ -143,9 +122,7 @@ describe("AccountAgent alarm", () => {
 
   it("a stream open during a merge settles into the surviving account", async () => {
     const login = uniqueLogin("survivor");
-    const returning = new Browser();
-    await returning.signInWithOidc(login);
-    const target = await returning.me();
+    const { me: target } = await signedInWithOidc(login);
     await withDb((db) => seedHistory(db, target.account_id, 100));
 
     const anon = await account();

@@ -103,6 +103,13 @@ export interface Me {
   quota: { window_start: string; reset_at: string; used_tokens: number; limit_tokens: number };
 }
 
+/** A person who signs in with OIDC as `login` (their account made on the way if new). */
+export async function signedInWithOidc(login: string) {
+  const browser = new Browser();
+  await browser.signInWithOidc(login);
+  return { browser, me: await browser.me() };
+}
+
 let counter = 0;
 /** A login name no other test uses, so every test gets its own OIDC identity. */
 export function uniqueLogin(label: string): string {

@@ -5,22 +5,12 @@ import { describe, expect, it } from "vitest";
 import {
   account,
   chat,
-  eventually,
   parseSse,
   readSse,
   scripted,
-  usageRows,
+  settled,
   usedTokens,
 } from "./inference-helpers";
-
-async function settled(accountId: string) {
-  const [row] = await eventually(async () => {
-    const rows = await usageRows(accountId);
-    return rows.length ? rows : null;
-  });
-  if (!row) throw new Error("no usage row");
-  return row;
-}
 
 function streamRequest(content: string) {
   return {

@@ -8,9 +8,9 @@ import {
   account,
   chat,
   chatOk,
-  eventually,
   readSse,
   scripted,
+  settled,
   usageRows,
   usedTokens,
 } from "./inference-helpers";
@@ -252,10 +252,7 @@ describe("POST /api/inference", () => {
     expect(finish).toBe("tool_calls");
     const usage = (events.at(-1) as { usage?: { total_tokens: number } }).usage;
     expect(usage?.total_tokens).toBeGreaterThan(0);
-    const [row] = await eventually(async () => {
-      const rows = await usageRows(accountId);
-      return rows.length ? rows : null;
-    });
+    const row = await settled(accountId);
     expect(row).toMatchObject({
       provider: "anthropic",
       status: "ok",

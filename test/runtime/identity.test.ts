@@ -14,7 +14,7 @@ import {
 } from "../../src/db/schema";
 import worker from "../../src/index";
 import { windowStart } from "../../src/quota/window";
-import { Browser, uniqueLogin } from "./browser";
+import { Browser, signedInWithOidc, uniqueLogin } from "./browser";
 import { ORIGIN, withDb } from "./helpers";
 import { chat, scripted } from "./inference-helpers";
 import { rowCounts, seedHistory } from "./seed";
@@ -194,9 +194,7 @@ describe("linking a new identity (takeover)", () => {
 describe("linking an identity that already has an account (merge)", () => {
   it("merges both histories with no row lost and usage summed", async () => {
     const login = uniqueLogin("bob");
-    const returning = new Browser();
-    await returning.signInWithOidc(login);
-    const target = await returning.me();
+    const { me: target } = await signedInWithOidc(login);
     expect(target.tier).toBe("free");
     await withDb((db) => seedHistory(db, target.account_id, 300));
 
@@ -235,9 +233,7 @@ describe("linking an identity that already has an account (merge)", () => {
 describe("merging keeps the better tier", () => {
   it("an anonymous account an admin raised to pro stays pro in the account it joins", async () => {
     const login = uniqueLogin("carol");
-    const returning = new Browser();
-    await returning.signInWithOidc(login);
-    const target = await returning.me();
+    const { me: target } = await signedInWithOidc(login);
     expect(target.tier).toBe("free");
 
     const { browser, me: anon } = await anonymous();
@@ -254,9 +250,7 @@ describe("merging keeps the better tier", () => {
 describe("an issuer's unverified claim to someone's address", () => {
   it("does not sign in as the person whose address it is", async () => {
     const login = uniqueLogin("victim");
-    const victim = new Browser();
-    await victim.signInWithOidc(login);
-    const owner = await victim.me();
+    const { me: owner } = await signedInWithOidc(login);
 
     const { browser: impostor } = await anonymous();
     const landed = await impostor.signInWithOidc(`${login}~unverified`);
@@ -302,9 +296,7 @@ describe("concurrent links", () => {
 
   it("two concurrent merges into an existing account move the history exactly once", async () => {
     const login = uniqueLogin("dave");
-    const returning = new Browser();
-    await returning.signInWithOidc(login);
-    const target = await returning.me();
+    const { me: target } = await signedInWithOidc(login);
 
     const { browser, me: anon } = await anonymous();
     await withDb((db) => seedHistory(db, anon.account_id, 70));

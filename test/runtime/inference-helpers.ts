@@ -1,6 +1,9 @@
 // Helpers for gateway tests: accounts at a chosen tier and limit, scripted-model directives,
 // SSE parsing, and reading back what the gateway settled.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
+import type { ReservationRecord } from "../../src/account-agent/settle";
 import { accounts, quotaBuckets, type Tier, usageLog } from "../../src/db/schema";
 import { reserveTokens } from "../../src/quota/reserve";
 import { windowStart } from "../../src/quota/window";
@@ -81,6 +84,38 @@ export async function readSse(res: Response): Promise<SseResult> {
   return parseSse(await res.text());
 }
 
+/**
+ * A streamed turn the scripted model answers with `reply` (if given) and a run_python call of
+ * `code`; its session and its events.
+ */
+export async function runPythonTurn(browser: Browser, text: string, code: string, reply?: string) {
+  const res = await chat(browser, {
+    stream: true,
+    max_tokens: 100,
+    tools: [{ type: "function", function: { name: "run_python", parameters: { type: "object" } } }],
+    messages: [
+      {
+        role: "user",
+        content: scripted(text, {
+          ...(reply !== undefined && { reply }),
+          tool_call: { name: "run_python", arguments: { code } },
+        }),
+      },
+    ],
+  });
+  return { sessionId: res.headers.get("x-session-id"), ...(await readSse(res)) };
+}
+
+/** The account's first usage row, once its request has settled. */
+export async function settled(accountId: string) {
+  const [row] = await eventually(async () => {
+    const rows = await usageRows(accountId);
+    return rows.length ? rows : null;
+  });
+  if (!row) throw new Error("no usage row");
+  return row;
+}
+
 export async function usedTokens(accountId: string): Promise<number> {
   return withDb(async (db) => {
     const [row] = await db
@@ -126,4 +161,31 @@ export async function reserveDirectly(accountId: string, tokens: number) {
   );
   if (!reservation.ok) throw new Error("could not reserve");
   return id;
+}
+
+export const agentFor = (accountId: string) =>
+  env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(accountId));
+
+/**
+ * The AccountAgent's stored record of reservation `id`, as the agent writes it before it streams
+ * (the record, and an alarm), left behind as if its instance then died mid-stream.
+ */
+export async function storeRecord(
+  accountId: string,
+  fields: Pick<ReservationRecord, "id" | "reserved" | "promptEstimate" | "piecesSeen">,
+) {
+  const record: ReservationRecord = {
+    ...fields,
+    accountId,
+    model: "gpt-5-mini",
+    provider: "openai",
+    requestId: `test-${crypto.randomUUID()}`,
+    sessionId: crypto.randomUUID(),
+    startedAt: Date.now() - 1_000,
+  };
+  await runInDurableObject(agentFor(accountId), async (_, state) => {
+    await state.storage.put(`reservation:${record.id}`, record);
+    await state.storage.setAlarm(Date.now() + 60_000);
+  });
+  return record;
 }

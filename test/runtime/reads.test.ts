@@ -1,37 +1,12 @@
 // The plain reads the client falls back to without live sync, and the public configuration.
 import { describe, expect, it } from "vitest";
 import { Browser } from "./browser";
-import {
-  account,
-  chat,
-  eventually,
-  readSse,
-  scripted,
-  usageRows,
-  usedTokens,
-} from "./inference-helpers";
+import { account, chat, runPythonTurn, scripted, settled, usedTokens } from "./inference-helpers";
 
 describe("plain reads", () => {
   it("lists the caller's sessions and returns a transcript with its tool calls", async () => {
     const { browser } = await account();
-    const res = await chat(browser, {
-      stream: true,
-      max_tokens: 100,
-      tools: [
-        { type: "function", function: { name: "run_python", parameters: { type: "object" } } },
-      ],
-      messages: [
-        {
-          role: "user",
-          content: scripted("Compute things", {
-            reply: "On it.",
-            tool_call: { name: "run_python", arguments: { code: "print(6*7)" } },
-          }),
-        },
-      ],
-    });
-    const sessionId = res.headers.get("x-session-id");
-    await readSse(res);
+    const { sessionId } = await runPythonTurn(browser, "Compute things", "print(6*7)", "On it.");
 
     const list = await (await browser.fetch("/api/sessions")).json<{
       data: { id: string; title: string }[];
@@ -63,28 +38,13 @@ describe("plain reads", () => {
 
   it("keeps a turn whose text holds U+0000 (which Postgres cannot store) as U+FFFD", async () => {
     const { browser, accountId } = await account();
-    const res = await chat(browser, {
-      stream: true,
-      max_tokens: 100,
-      tools: [
-        { type: "function", function: { name: "run_python", parameters: { type: "object" } } },
-      ],
-      messages: [
-        {
-          role: "user",
-          content: scripted("Nul\u0000here", {
-            reply: "a\u0000b",
-            tool_call: { name: "run_python", arguments: { code: "print('\u0000')" } },
-          }),
-        },
-      ],
-    });
-    const sessionId = res.headers.get("x-session-id");
-    await readSse(res);
-    const [row] = await eventually(async () => {
-      const rows = await usageRows(accountId);
-      return rows.length ? rows : null;
-    });
+    const { sessionId } = await runPythonTurn(
+      browser,
+      "Nul\u0000here",
+      "print('\u0000')",
+      "a\u0000b",
+    );
+    const row = await settled(accountId);
     expect(row?.status).toBe("ok");
     expect(await usedTokens(accountId)).toBe(row?.debitedTokens);
 

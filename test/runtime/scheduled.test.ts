@@ -2,11 +2,10 @@
 // (those of an account merged away too), anonymous accounts idle past retention go with every
 // row they own (unless they came back, if only to read), old usage rows are pruned; each job is
 // idempotent and writes one log line, and a run whose job failed fails.
-import { createScheduledController, runInDurableObject } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { count, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { ReservationRecord } from "../../src/account-agent/settle";
 import { provisionAccount } from "../../src/accounts/provision";
 import { loadConfig } from "../../src/config";
 import {
@@ -20,9 +19,16 @@ import {
   virtualKeys,
 } from "../../src/db/schema";
 import worker from "../../src/index";
-import { Browser, uniqueLogin } from "./browser";
+import { Browser, signedInWithOidc, uniqueLogin } from "./browser";
 import { captureLogs, withDb } from "./helpers";
-import { account, eventually, reserveDirectly, usageRows, usedTokens } from "./inference-helpers";
+import {
+  account,
+  eventually,
+  reserveDirectly,
+  storeRecord,
+  usageRows,
+  usedTokens,
+} from "./inference-helpers";
 import { seedHistory } from "./seed";
 
 /** Every job a run does, sorted. */
@@ -55,22 +61,12 @@ describe("scheduled jobs", () => {
   it("settle reservations open past the limit, recorded by the agent or not, and leave fresh ones", async () => {
     const { accountId } = await account();
     const recorded = await reserveDirectly(accountId, 300);
-    const record: ReservationRecord = {
+    await storeRecord(accountId, {
       id: recorded,
-      accountId,
       reserved: 300,
       promptEstimate: 20,
-      model: "gpt-5-mini",
-      provider: "openai",
-      requestId: "stale-request",
-      sessionId: crypto.randomUUID(),
-      startedAt: Date.now() - 3_600_000,
       piecesSeen: 12,
-    };
-    const agent = env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(accountId));
-    await runInDurableObject(agent, (_, state) =>
-      state.storage.put(`reservation:${record.id}`, record),
-    );
+    });
     const unrecorded = await reserveDirectly(accountId, 200);
     const fresh = await reserveDirectly(accountId, 100);
     await backdate(recorded, 60);
@@ -111,30 +107,18 @@ describe("scheduled jobs", () => {
 
   it("settle stale reservations of an account merged away, by the agent that took them, under the survivor", async () => {
     const login = uniqueLogin("sweep-merge");
-    const returning = new Browser();
-    await returning.signInWithOidc(login);
-    const survivor = (await returning.me()).account_id;
+    const survivor = (await signedInWithOidc(login)).me.account_id;
     const anon = await account();
     // One stream died unrecorded, one after its agent had recorded 12 pieces; then the person
     // linked an identity that had an account.
     const lost = await reserveDirectly(anon.accountId, 400);
     const recorded = await reserveDirectly(anon.accountId, 300);
-    const record: ReservationRecord = {
+    await storeRecord(anon.accountId, {
       id: recorded,
-      accountId: anon.accountId,
       reserved: 300,
       promptEstimate: 20,
-      model: "gpt-5-mini",
-      provider: "openai",
-      requestId: "merged-request",
-      sessionId: crypto.randomUUID(),
-      startedAt: Date.now() - 3_600_000,
       piecesSeen: 12,
-    };
-    const agent = env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(anon.accountId));
-    await runInDurableObject(agent, (_, state) =>
-      state.storage.put(`reservation:${record.id}`, record),
-    );
+    });
     await anon.browser.signInWithOidc(login);
     expect((await anon.browser.me()).account_id).toBe(survivor);
     expect(await usedTokens(survivor)).toBe(700);

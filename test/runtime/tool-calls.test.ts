@@ -5,23 +5,10 @@ import { agentToolCalls } from "../../src/db/schema";
 import { MAX_TOOL_TEXT_BYTES } from "../../src/routes/tool-calls";
 import type { Browser } from "./browser";
 import { withDb } from "./helpers";
-import { account, chat, readSse, scripted } from "./inference-helpers";
+import { account, runPythonTurn } from "./inference-helpers";
 
 async function proposedCall(browser: Browser) {
-  const res = await chat(browser, {
-    stream: true,
-    max_tokens: 100,
-    tools: [{ type: "function", function: { name: "run_python", parameters: { type: "object" } } }],
-    messages: [
-      {
-        role: "user",
-        content: scripted("run it", {
-          tool_call: { name: "run_python", arguments: { code: "print(1)" } },
-        }),
-      },
-    ],
-  });
-  const { events } = await readSse(res);
+  const { events } = await runPythonTurn(browser, "run it", "print(1)");
   const id = events
     .flatMap((e) => e.choices as { delta: { tool_calls?: { id?: string }[] } }[])
     .flatMap((c) => c.delta.tool_calls ?? [])

@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accounts, type Tier } from "../../src/db/schema";
-import { Browser, uniqueLogin } from "./browser";
+import { signedInWithOidc, uniqueLogin } from "./browser";
 import { call, withDb } from "./helpers";
 import { account, parseSse, scripted, usageRows, usedTokens } from "./inference-helpers";
 
@@ -146,9 +146,7 @@ describe("a key used before (routed from the Worker's cache)", () => {
 
   it("follows its account when the account is merged into another", async () => {
     const login = uniqueLogin("keyed");
-    const returning = new Browser();
-    await returning.signInWithOidc(login);
-    const target = await returning.me();
+    const { me: target } = await signedInWithOidc(login);
 
     const { browser, accountId: anonId } = await account();
     const { key } = await keyFor(browser);
