@@ -1,8 +1,8 @@
 // AccountAgent: one Durable Object per account (idFromName(account_id)), the single place its
-// inference is serialised. It admits (streams, rate), reserves in Postgres (with the upstream
-// request already on its way when it knows there is room), records the open reservation in its
-// own storage with an alarm armed, then streams and settles. The alarm settles whatever an
-// eviction left open.
+// inference is serialised. It admits (streams, rate), reserves in Postgres, records the open
+// reservation in its own storage with an alarm armed (when it knows there is room, both the
+// record and the upstream request are already under way while it reserves), then streams and
+// settles. The alarm settles whatever an eviction left open.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { connect, type Database } from "../db/client";
@@ -72,15 +72,18 @@ export class AccountAgent extends DurableObject<Env> {
         }),
       );
     }
+    const id = crypto.randomUUID();
     let call: UpstreamCall | null = null;
     let handedOver = false;
     try {
-      // With room known to be left, the upstream request goes out now and the reservation's
-      // round trip hides inside the provider's time to first token. Nothing reaches the caller
-      // before the reservation holds; a refused one cancels the call.
-      if (this.room.covers(job.reserve)) call = callUpstream(config, job.model, job.upstream);
-      const id = crypto.randomUUID();
-      const reservation = await this.room
+      const record = recordOf(id, job);
+      // With room known to be left, the reservation will all but certainly hold, so what would
+      // wait for it starts now and hides inside its round trip: the upstream request (inside
+      // the provider's time to first token) and the stored record's commit to disk. Nothing
+      // reaches the caller before the reservation holds; a refused one cancels both.
+      const roomy = this.room.covers(job.reserve);
+      if (roomy) call = callUpstream(config, job.model, job.upstream);
+      const reserving = this.room
         .track(
           job.reserve,
           reserveTokens(this.db(), {
@@ -93,39 +96,43 @@ export class AccountAgent extends DurableObject<Env> {
           }),
         )
         .catch((error: Error) => error);
+      // Started after both requests, so that a local commit (an fsync on this thread) does not
+      // hold them back.
+      let durable = roomy ? this.store(record) : null;
+      const reservation = await reserving;
       // Answered here rather than thrown: an error crossing to the Worker keeps only its
       // message, and a database error's message may quote the statement's parameters.
       if (reservation instanceof Error)
         return errorJson(unexpectedError(reservation, job.requestId));
       if (!reservation.ok) return refusal(reservation, job);
-      const record: ReservationRecord = {
-        id,
-        accountId: job.accountId,
-        reserved: job.reserve,
-        promptEstimate: job.promptEstimate,
-        model: job.model.id,
-        provider: job.model.provider,
-        requestId: job.requestId,
-        sessionId: job.session.id,
-        startedAt: Date.now(),
-        piecesSeen: 0,
-      };
-      // Durable before a byte streams: an eviction from here on is settled by the alarm. The
-      // write skips the output gate (which would hold every other stream of this account);
-      // the run waits for it to reach disk before passing on the first byte.
-      void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
-      await this.armAlarm();
-      const durable = this.ctx.storage.sync();
+      durable ??= this.store(record);
       call ??= callUpstream(config, job.model, job.upstream);
-      this.live.add(record.id);
       handedOver = true;
       return await new InferenceRun(this.host(), job, record, call).respond(durable);
     } finally {
       if (!handedOver) {
         this.admission.release();
         call?.abort.abort();
+        // Stored ahead of a reservation that did not hold: there is nothing to settle.
+        if (this.live.delete(id))
+          void this.ctx.storage.delete(PREFIX + id, { allowUnconfirmed: true }).catch(() => {});
       }
     }
+  }
+
+  /**
+   * Stores the open reservation, where the alarm would find it after an eviction, and resolves
+   * once it is on disk; nothing streams before then. The write skips the output gate (which
+   * would hold every other stream of this account), and its id is live from the start, so the
+   * alarm leaves it to this instance.
+   */
+  private store(record: ReservationRecord): Promise<void> {
+    this.live.add(record.id);
+    void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
+    const durable = this.armAlarm().then(() => this.ctx.storage.sync());
+    // Awaited by the run; until then a failure must not count as unhandled.
+    durable.catch(() => {});
+    return durable;
   }
 
   private host(): RunHost {
@@ -257,6 +264,21 @@ function refusal(reservation: Reservation & { ok: false }, job: InferenceJob): R
       details: { reset_at: resetAt },
     }),
   );
+}
+
+function recordOf(id: string, job: InferenceJob): ReservationRecord {
+  return {
+    id,
+    accountId: job.accountId,
+    reserved: job.reserve,
+    promptEstimate: job.promptEstimate,
+    model: job.model.id,
+    provider: job.model.provider,
+    requestId: job.requestId,
+    sessionId: job.session.id,
+    startedAt: Date.now(),
+    piecesSeen: 0,
+  };
 }
 
 /** An evicted stream's settlement: what it was seen to produce (about a token a piece). */

@@ -16,6 +16,7 @@ import {
   chatOk,
   eventually,
   reserveDirectly,
+  settled,
   storeRecord,
   usageRows,
   usedTokens,
@@ -95,6 +96,20 @@ describe("AccountAgent alarm", () => {
     const res = await chatOk(browser, 20);
     expect(res.status).toBe(429);
     expect(await storedReservations(accountId)).toBe(0);
+  });
+
+  it("removes the record it stored ahead of a reservation that then did not hold", async () => {
+    const { browser, accountId } = await account("anon", 1_000);
+    // The first answer tells the agent there is room, so the next request's record is stored
+    // while it reserves; then another spender takes that room first.
+    expect((await chatOk(browser, 20)).status).toBe(200);
+    await settled(accountId);
+    await reserveDirectly(accountId, 1_000 - (await usedTokens(accountId)) - 10);
+
+    const res = await chatOk(browser, 20);
+    expect(res.status).toBe(429);
+    expect(await storedReservations(accountId)).toBe(0);
+    expect(await usageRows(accountId)).toHaveLength(1);
   });
 
   it("refunds a reservation it could not record, and tells the caller it was not the model", async () => {
