@@ -44,6 +44,7 @@ import { demoTurn } from "./demo.mjs";
  * @property {number} [pause_ms]
  * @property {number} [malformed_after_tokens]
  * @property {boolean} [omit_usage]
+ * @property {number} [extra_prompt_tokens] Reported on top of the prompt's own count.
  */
 
 /** @typedef {{ name: string, arguments?: unknown }} ToolCall */
@@ -77,6 +78,7 @@ const DIRECTIVE_KEYS = {
   pause_ms: isCount,
   malformed_after_tokens: isCount,
   omit_usage: (v) => typeof v === "boolean",
+  extra_prompt_tokens: isCount,
 };
 
 /**

@@ -211,8 +211,9 @@ async function handle(req, res, requests, seq) {
   let prompt;
   try {
     const asked = protocol.turn(body);
-    prompt = asked.prompt;
     scene = plan(asked.turn);
+    // A provider whose tokenizer counts the prompt higher than the gateway's estimate.
+    prompt = asked.prompt + (scene.directive.extra_prompt_tokens ?? 0);
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
     return sendJson(res, error.status, protocol.error(error.status, error.message), headers);

@@ -221,10 +221,10 @@ export class AccountAgent extends DurableObject<Env> {
   }
 
   private async settleOrphan(record: ReservationRecord, outcome: Settlement) {
-    const settledInto = await settle(this.db(), record, outcome);
+    const settled = await settle(this.db(), record, outcome);
     await this.ctx.storage.delete(PREFIX + record.id);
     // Nothing was open: settled before, or its account was deleted with its reservations.
-    if (settledInto === null) return;
+    if (settled === null) return;
     console.log(
       JSON.stringify({
         msg: outcome.status === "settled_by_alarm" ? "alarm settlement" : "sweep settlement",
@@ -233,7 +233,7 @@ export class AccountAgent extends DurableObject<Env> {
         reservation: record.id,
         status: outcome.status,
         tokens_estimated: record.reserved,
-        tokens_debited: outcome.debited,
+        tokens_debited: settled.debited,
       }),
     );
   }

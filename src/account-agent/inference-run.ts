@@ -239,8 +239,9 @@ export class InferenceRun {
   }
 
   private async persist(outcome: Settlement, failure?: UpstreamError): Promise<void> {
+    let settled: Awaited<ReturnType<typeof settle>>;
     try {
-      await settle(this.host.db, this.record, outcome);
+      settled = await settle(this.host.db, this.record, outcome);
     } catch (error) {
       console.error(
         JSON.stringify({
@@ -265,7 +266,8 @@ export class InferenceRun {
         status: outcome.status,
         tokens_estimated: this.record.reserved,
         tokens_actual: outcome.promptTokens + outcome.completionTokens,
-        tokens_debited: outcome.debited,
+        // null: something else settled it first (the sweep, after a long stall).
+        tokens_debited: settled?.debited ?? null,
         upstream_first_byte_ms: this.firstByteMs,
         latency_ms: outcome.latencyMs,
         ...(failure && { upstream_error: failure.reason }),

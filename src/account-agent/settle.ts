@@ -40,7 +40,7 @@ export interface Settlement {
   status: UsageStatus;
   promptTokens: number;
   completionTokens: number;
-  /** Tokens charged: what was really used (0 when nothing was generated). */
+  /** Tokens to charge: what was really used (0 when nothing was generated); settle caps it. */
   debited: number;
   latencyMs: number;
   transcript: Transcript | null;
@@ -57,14 +57,16 @@ function proposedCode(args: string): string | null {
 }
 
 /**
- * Returns the account the reservation settled into, or null if Postgres holds no such open
- * reservation (already settled, or it never held).
+ * Returns the account the reservation settled into and the tokens charged, or null if Postgres
+ * holds no such open reservation (already settled, or it never held). The charge is what was
+ * used but never more than was reserved, so no settlement takes an account past its limit: a
+ * provider counting the prompt higher than the estimate costs the service, not the quota.
  */
 export async function settle(
   db: Database,
   reservation: ReservationRecord,
   outcome: Settlement,
-): Promise<string | null> {
+): Promise<{ accountId: string; debited: number } | null> {
   const t = outcome.transcript;
   const assistantId = crypto.randomUUID();
   const messages = t
@@ -94,7 +96,7 @@ export async function settle(
   const sessionId = t ? reservation.sessionId : null;
   const count = messages.length;
 
-  const rows = await executePrepared<{ account_id: string }>(
+  const rows = await executePrepared<{ account_id: string; debited_tokens: number }>(
     db,
     sql`
     with closed as (
@@ -113,12 +115,12 @@ export async function settle(
       select ${reservation.id}, account_id, ${reservation.requestId}, ${reservation.model},
         ${reservation.provider}, closed.reserved_tokens, ${outcome.promptTokens},
         ${outcome.completionTokens}, ${outcome.promptTokens + outcome.completionTokens},
-        ${outcome.debited}, ${outcome.status}, ${outcome.latencyMs},
+        least(${outcome.debited}, closed.reserved_tokens), ${outcome.status}, ${outcome.latencyMs},
         (select id from agent_sessions where id = ${sessionId}::uuid and account_id = target.account_id
          union all select ${sessionId}::uuid where ${t?.newSession ?? false} limit 1)
       from target, closed
       on conflict (id) do nothing
-      returning account_id
+      returning account_id, debited_tokens
     ),
     created as (
       insert into agent_sessions (id, account_id, title, message_count)
@@ -161,13 +163,14 @@ export async function settle(
     ),
     bucket as (
       update quota_buckets
-      set used_tokens = greatest(0, used_tokens + ${outcome.debited} - closed.reserved_tokens),
+      set used_tokens = greatest(0, used_tokens + logged.debited_tokens - closed.reserved_tokens),
           updated_at = now()
-      from closed
-      where account_id = (select account_id from logged)
+      from closed, logged
+      where quota_buckets.account_id = logged.account_id
         and quota_buckets.window_start = closed.window_start
     )
-    select account_id from logged`,
+    select account_id, debited_tokens from logged`,
   );
-  return rows[0]?.account_id ?? null;
+  const [row] = rows;
+  return row ? { accountId: row.account_id, debited: row.debited_tokens } : null;
 }

@@ -3,7 +3,8 @@
 // reservation alongside (the settling statement removes it). The same statement checks the
 // caller the Worker validated against (still this tier; the key still live and this account's),
 // because the Worker may have routed on a cached key, and records the key's use. A window's
-// bucket is created on first use, then the statement is tried once more.
+// bucket is created on first use (by this request or a concurrent one), then the statement is
+// tried once more; so is a statement that found room it could not take.
 import { sql } from "drizzle-orm";
 import { type Database, executePrepared } from "../db/client";
 import { DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION, sqlState } from "../db/errors";
@@ -35,6 +36,8 @@ type TakeRow = {
   limit_tokens: number | null;
   /** The bucket's limit when the tokens were not taken; null without a bucket. */
   bucket_limit: number | null;
+  /** When the tokens were not taken: whether the bucket had room as the statement began. */
+  had_room: boolean | null;
 };
 
 async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeRow> {
@@ -69,7 +72,11 @@ async function take(db: Database, r: ReserveRequest, start: Date): Promise<TakeR
       -- Read only on a refusal: Postgres runs an uncorrelated subquery when first needed.
       case when taken.used_tokens is null then (select limit_tokens from quota_buckets
         where account_id = ${r.accountId} and window_start = ${window}::timestamptz) end
-        as bucket_limit
+        as bucket_limit,
+      case when taken.used_tokens is null then (select used_tokens + ${r.tokens} <= limit_tokens
+        from quota_buckets
+        where account_id = ${r.accountId} and window_start = ${window}::timestamptz) end
+        as had_room
     from (select 1) as one left join taken on true`,
   );
   const row = rows[0];
@@ -86,17 +93,21 @@ export async function reserveTokens(
   let row: TakeRow;
   try {
     row = await take(db, request, start);
-    if (row.caller_ok && row.used_tokens === null) {
-      const created = await db
-        .insert(quotaBuckets)
-        .values({
-          accountId: request.accountId,
-          windowStart: start,
-          limitTokens: request.dailyLimit,
-        })
-        .onConflictDoNothing()
-        .returning({ id: quotaBuckets.id });
-      if (created.length) row = await take(db, request, start);
+    // Not taken, yet not for want of room: there was no bucket (create it, or find the one a
+    // concurrent request has just created), or the bucket changed under the statement (its
+    // account merged away). Either way, look once more.
+    if (row.caller_ok && row.used_tokens === null && row.had_room !== false) {
+      if (row.bucket_limit === null) {
+        await db
+          .insert(quotaBuckets)
+          .values({
+            accountId: request.accountId,
+            windowStart: start,
+            limitTokens: request.dailyLimit,
+          })
+          .onConflictDoNothing();
+      }
+      row = await take(db, request, start);
     }
   } catch (error) {
     // The account was merged away (and deleted) while this ran: the caller has changed.

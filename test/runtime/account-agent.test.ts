@@ -20,6 +20,7 @@ import {
   storeRecord,
   usageRows,
   usedTokens,
+  whileBucketTaken,
 } from "./inference-helpers";
 import { seedHistory } from "./seed";
 
@@ -101,12 +102,16 @@ describe("AccountAgent alarm", () => {
   it("removes the record it stored ahead of a reservation that then did not hold", async () => {
     const { browser, accountId } = await account("anon", 1_000);
     // The first answer tells the agent there is room, so the next request's record is stored
-    // while it reserves; then another spender takes that room first.
+    // while it reserves; then another spender has taken that room.
     expect((await chatOk(browser, 20)).status).toBe(200);
     await settled(accountId);
-    await reserveDirectly(accountId, 1_000 - (await usedTokens(accountId)) - 10);
 
-    const res = await chatOk(browser, 20);
+    const res = await whileBucketTaken(
+      accountId,
+      995,
+      () => chatOk(browser, 20),
+      () => eventually(async () => (await storedReservations(accountId)) === 1),
+    );
     expect(res.status).toBe(429);
     expect(await storedReservations(accountId)).toBe(0);
     expect(await usageRows(accountId)).toHaveLength(1);

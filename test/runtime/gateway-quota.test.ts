@@ -5,8 +5,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { count, eq } from "drizzle-orm";
 import { countTokens } from "gpt-tokenizer";
-import { describe, expect, inject, it } from "vitest";
-import { agentSessions, quotaBuckets } from "../../src/db/schema";
+import { describe, expect, it } from "vitest";
+import { connect, disconnect } from "../../src/db/client";
+import { agentSessions } from "../../src/db/schema";
 import { estimatePromptTokens } from "../../src/gateway/estimate";
 import worker from "../../src/index";
 import { type Reservation, reserveTokens } from "../../src/quota/reserve";
@@ -19,8 +20,11 @@ import {
   readSse,
   reserveDirectly,
   scripted,
+  settled,
+  upstreamOutcomes,
   usageRows,
   usedTokens,
+  whileBucketTaken,
 } from "./inference-helpers";
 
 describe("200 concurrent requests on one account whose quota covers 50", () => {
@@ -33,19 +37,8 @@ describe("200 concurrent requests on one account whose quota covers 50", () => {
     const limit = perRequest * 50;
     const { browser, accountId } = await account("pro", limit);
 
-    let peak = 0;
-    let polling = true;
-    const poller = withDb(async (db) => {
-      const { quotaBuckets } = await import("../../src/db/schema");
-      while (polling) {
-        const rows = await db
-          .select({ used: quotaBuckets.usedTokens, limit: quotaBuckets.limitTokens })
-          .from(quotaBuckets)
-          .where(eq(quotaBuckets.accountId, accountId));
-        for (const r of rows) peak = Math.max(peak, r.used);
-      }
-    });
-
+    // Every version of the account's bucket row past its limit, however briefly it existed.
+    const overdrafts = await watchOverdrafts(accountId);
     const results = await Promise.all(
       Array.from({ length: 200 }, async () => {
         const res = await chat(browser, { stream: true, max_tokens: maxTokens, messages });
@@ -54,8 +47,6 @@ describe("200 concurrent requests on one account whose quota covers 50", () => {
         return { status: res.status, body };
       }),
     );
-    polling = false;
-    await poller;
 
     const ok = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
@@ -63,7 +54,7 @@ describe("200 concurrent requests on one account whose quota covers 50", () => {
     expect(ok.length).toBeGreaterThanOrEqual(50);
     expect(refused.length).toBeGreaterThan(0);
     for (const r of refused) expect(r.body).toMatchObject({ error: { code: "quota_exceeded" } });
-    expect(peak).toBeLessThanOrEqual(limit);
+    expect(await overdrafts.seen()).toEqual([]);
 
     const rows = await usageRows(accountId);
     expect(rows).toHaveLength(ok.length);
@@ -72,6 +63,32 @@ describe("200 concurrent requests on one account whose quota covers 50", () => {
     expect(debited).toBeLessThanOrEqual(limit);
   });
 });
+
+/**
+ * Records, by trigger, every update that leaves the account's bucket above its limit (a poller
+ * would miss one undone within its interval); `seen` lists them and removes the trigger.
+ */
+async function watchOverdrafts(accountId: string) {
+  const name = `overdraft_${crypto.randomUUID().replaceAll("-", "")}`;
+  await withDb((db) =>
+    db.$client.unsafe(`
+      create table ${name} (used bigint, limit_tokens bigint);
+      create function ${name}() returns trigger language plpgsql as $$
+        begin insert into ${name} values (new.used_tokens, new.limit_tokens); return new; end $$;
+      create trigger ${name} after update on quota_buckets for each row
+        when (new.account_id = '${accountId}' and new.used_tokens > new.limit_tokens)
+        execute function ${name}();`),
+  );
+  return {
+    seen: () =>
+      withDb(async (db) => {
+        const rows = await db.$client.unsafe(`select * from ${name}`);
+        await db.$client.unsafe(`
+          drop trigger ${name} on quota_buckets; drop function ${name}(); drop table ${name};`);
+        return [...rows];
+      }),
+  };
+}
 
 describe("a reservation racing the account's removal (a merge)", () => {
   it("finds the caller changed, so the Worker looks again, rather than failing", async () => {
@@ -140,6 +157,25 @@ describe("limits", () => {
     expect(await usedTokens(accountId)).toBe(0);
   });
 
+  it("a provider that counts more than was reserved is charged only the reservation", async () => {
+    const messages = [
+      {
+        role: "user" as const,
+        content: scripted("big", { reply: "ok", extra_prompt_tokens: 500 }),
+      },
+    ];
+    const reserved = estimatePromptTokens(messages, undefined, "openai") + 20;
+    const { browser, accountId } = await account("anon", reserved + 10);
+    const res = await chat(browser, { max_tokens: 20, messages });
+    const { usage } = await res.json<{ usage: { prompt_tokens: number } }>();
+    // The caller is told what the provider counted…
+    expect(usage.prompt_tokens).toBe(reserved - 20 + 500);
+    // …and the quota, which must never pass its limit, is charged what was reserved.
+    const row = await settled(accountId);
+    expect(row).toMatchObject({ actualTokens: reserved - 20 + 500 + 1, debitedTokens: reserved });
+    expect(await usedTokens(accountId)).toBe(reserved);
+  });
+
   it("caps concurrent streams per account with a 429 and Retry-After", async () => {
     const { browser } = await account();
     const slow = {
@@ -174,11 +210,36 @@ describe("limits", () => {
 });
 
 /** How each upstream request whose body mentions `marker` ended, as the scripted model saw it. */
-async function upstreamOutcomes(marker: string) {
-  const res = await fetch(`${inject("scriptedModelUrl")}/scripted/requests?contains=${marker}`);
-  const { data } = await res.json<{ data: { outcome: string }[] }>();
-  return data.map((r) => r.outcome);
-}
+describe("the first reservations of a new window", () => {
+  it("both hold when they arrive together, whichever of them creates the bucket", async () => {
+    const { accountId } = await account("anon");
+    const tomorrow = new Date(Date.now() + 24 * 3_600_000);
+    // One connection, as the agent has: both find no bucket before either creates it.
+    const db = connect(env.HYPERDRIVE, { connections: 1 });
+    const reserve = () =>
+      reserveTokens(
+        db,
+        {
+          id: crypto.randomUUID(),
+          accountId,
+          tier: "anon",
+          keyHash: null,
+          dailyLimit: 5_000,
+          tokens: 100,
+        },
+        tomorrow,
+      );
+    try {
+      const both = await Promise.all([reserve(), reserve()]);
+      expect(both).toMatchObject([
+        { ok: true, usedTokens: 100 },
+        { ok: true, usedTokens: 200 },
+      ]);
+    } finally {
+      await disconnect(db);
+    }
+  });
+});
 
 describe("the upstream request and the reservation", () => {
   it("a request the account's known room does not cover waits for its reservation: refused, nothing goes upstream", async () => {
@@ -202,29 +263,31 @@ describe("the upstream request and the reservation", () => {
     const { browser, accountId } = await account("anon");
     const first = await chatOk(browser, 50);
     expect(first.status).toBe(200);
-    // The room the agent last saw is gone behind its back (an operator, another region).
-    await withDb((db) =>
-      db
-        .update(quotaBuckets)
-        .set({ usedTokens: 5_000 })
-        .where(eq(quotaBuckets.accountId, accountId)),
-    );
 
     const marker = crypto.randomUUID();
-    const res = await chat(browser, {
-      stream: true,
-      max_tokens: 50,
-      messages: [{ role: "user", content: scripted(marker, { first_token_delay_ms: 1_500 }) }],
-    });
+    // The room the agent last saw is gone behind its back (an operator, another region), in a
+    // transaction the reservation waits on while the request is already at the model.
+    const res = await whileBucketTaken(
+      accountId,
+      5_000,
+      () =>
+        chat(browser, {
+          stream: true,
+          max_tokens: 50,
+          messages: [{ role: "user", content: scripted(marker, { first_token_delay_ms: 1_500 }) }],
+        }),
+      () => eventually(async () => (await upstreamOutcomes(marker)).includes("open")),
+    );
     expect(res.status).toBe(429);
     expect(await usageRows(accountId)).toHaveLength(1);
     expect(await usedTokens(accountId)).toBe(5_000);
-    // Whatever reached the model was cut off rather than generated in full.
-    const outcomes = await eventually(async () => {
-      const seen = await upstreamOutcomes(marker);
-      return !seen.includes("open") && seen;
-    });
-    expect(outcomes.every((o) => o === "cancelled")).toBe(true);
+    // It was cut off rather than generated in full.
+    expect(
+      await eventually(async () => {
+        const seen = await upstreamOutcomes(marker);
+        return !seen.includes("open") && seen;
+      }),
+    ).toEqual(["cancelled"]);
   });
 });
 

@@ -3,6 +3,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
+import { inject } from "vitest";
 import type { ReservationRecord } from "../../src/account-agent/settle";
 import { accounts, quotaBuckets, type Tier, usageLog } from "../../src/db/schema";
 import { reserveTokens } from "../../src/quota/reserve";
@@ -188,4 +189,33 @@ export async function storeRecord(
     await state.storage.setAlarm(Date.now() + 60_000);
   });
   return record;
+}
+
+/** What became of each request the scripted model received whose text contains `marker`. */
+export async function upstreamOutcomes(marker: string) {
+  const res = await fetch(`${inject("scriptedModelUrl")}/scripted/requests?contains=${marker}`);
+  const { data } = await res.json<{ data: { outcome: string }[] }>();
+  return data.map((r) => r.outcome);
+}
+
+/**
+ * Sets the account's used tokens in a transaction held open until `heldUntil` resolves, so that
+ * a reservation `start` makes meanwhile waits on the bucket's row and then finds that much used.
+ */
+export async function whileBucketTaken<T>(
+  accountId: string,
+  used: number,
+  start: () => Promise<T>,
+  heldUntil: () => Promise<unknown>,
+): Promise<T> {
+  let started: Promise<T> | undefined;
+  await withDb((db) =>
+    db.$client.begin(async (tx) => {
+      await tx`update quota_buckets set used_tokens = ${used} where account_id = ${accountId}`;
+      started = start();
+      await heldUntil();
+    }),
+  );
+  if (!started) throw new Error("the transaction did not run");
+  return started;
 }
