@@ -31,7 +31,10 @@ type Stored = ReservationRecord & { outcome?: Settlement };
 export class AccountAgent extends DurableObject<Env> {
   private readonly admission = new Admission();
   private readonly room = new KnownRoom();
-  /** Reservations whose stream runs in this instance; anything else stored is orphaned. */
+  /**
+   * Reservations this instance is streaming or settling; anything else stored is orphaned. An
+   * id leaves only once its settlement is in Postgres or stored for the alarm to retry.
+   */
   private readonly live = new Set<string>();
   /** Whether this instance knows an alarm is scheduled (saves a storage read per request). */
   private alarmArmed = false;
@@ -143,15 +146,22 @@ export class AccountAgent extends DurableObject<Env> {
         void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
       },
       keepAlive: (work) => this.ctx.waitUntil(work),
-      release: (record) => {
-        if (this.live.delete(record.id)) this.admission.release();
-      },
+      release: () => this.admission.release(),
       // Losing this delete is harmless: the alarm would settle it again, which is a no-op.
-      forget: (record) =>
-        this.ctx.storage.delete(PREFIX + record.id, { allowUnconfirmed: true }).then(() => {}),
+      forget: (record) => {
+        this.live.delete(record.id);
+        return this.ctx.storage
+          .delete(PREFIX + record.id, { allowUnconfirmed: true })
+          .then(() => {});
+      },
       keepForRetry: async (record, outcome) => {
-        const stored = await this.ctx.storage.get<Stored>(PREFIX + record.id);
-        await this.ctx.storage.put(PREFIX + record.id, { ...(stored ?? record), outcome });
+        try {
+          const stored = await this.ctx.storage.get<Stored>(PREFIX + record.id);
+          await this.ctx.storage.put(PREFIX + record.id, { ...(stored ?? record), outcome });
+        } finally {
+          // The alarm, armed while this was live, takes it from here.
+          this.live.delete(record.id);
+        }
       },
     };
   }

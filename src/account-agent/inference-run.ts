@@ -20,8 +20,8 @@ export interface RunHost {
   db: Database;
   config: AppConfig;
   saveProgress(record: ReservationRecord): void;
-  /** The stream is over: free its slot (settling may still be under way). */
-  release(record: ReservationRecord): void;
+  /** The stream is over: free its slot (settling may still be under way). Called once. */
+  release(): void;
   /** Keeps the object alive until `work` is done. */
   keepAlive(work: Promise<unknown>): void;
   /** Settled: forget the stored reservation. */
@@ -231,7 +231,7 @@ export class InferenceRun {
           }
         : null,
     };
-    this.host.release(this.record);
+    this.host.release();
     this.settling = this.persist(outcome, failure);
     // A caller that went away is settled after its request is over: keep the object alive.
     this.host.keepAlive(this.settling);

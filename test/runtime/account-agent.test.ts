@@ -13,9 +13,12 @@ import { withDb } from "./helpers";
 import {
   account,
   agentFor,
+  chat,
   chatOk,
   eventually,
+  readSse,
   reserveDirectly,
+  scripted,
   settled,
   storeRecord,
   usageRows,
@@ -45,6 +48,16 @@ const storedReservations = async (accountId: string) =>
     )
   ).size;
 
+/** Whether an agent's settling statement is waiting for a row lock. */
+const settlementWaiting = () =>
+  withDb(async (db) => {
+    const [row] = await db.$client`
+      select count(*)::int as n from pg_stat_activity
+      where application_name = ${AGENT_APPLICATION_NAME} and wait_event_type = 'Lock'
+        and query like '%delete from open_reservations%'`;
+    return row?.n > 0;
+  });
+
 describe("AccountAgent alarm", () => {
   it("settles a reservation an eviction left open, once", async () => {
     const { accountId } = await account();
@@ -65,6 +78,38 @@ describe("AccountAgent alarm", () => {
     expect(await usageRows(accountId)).toHaveLength(1);
     expect(await usedTokens(accountId)).toBe(65);
     expect(await storedReservations(accountId)).toBe(0);
+  });
+
+  it("leaves a finished stream's record alone while the stream's own settlement waits", async () => {
+    const { browser, accountId } = await account();
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 50,
+      messages: [
+        { role: "user", content: scripted("hi", { reply: "a b c", chunk_delay_ms: 100 }) },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const streamed = readSse(res);
+    let alarmRan: boolean | "still running" = false;
+    await withDb((db) =>
+      db.$client.begin(async (tx) => {
+        // Holds the bucket's row, so the stream's settling statement waits once it ends.
+        await tx`select 1 from quota_buckets where account_id = ${accountId} for update`;
+        await eventually(() => settlementWaiting());
+        alarmRan = await Promise.race([
+          runDurableObjectAlarm(agentFor(accountId)),
+          new Promise<"still running">((r) => setTimeout(() => r("still running"), 3_000)),
+        ]);
+        expect(await storedReservations(accountId)).toBe(1);
+      }),
+    );
+    expect(alarmRan).toBe(true);
+    expect((await streamed).text).toBe("a b c");
+    // Settled once, by the stream, with what it streamed.
+    expect(await settled(accountId)).toMatchObject({ status: "ok" });
+    expect(await usageRows(accountId)).toHaveLength(1);
+    await eventually(async () => (await storedReservations(accountId)) === 0);
   });
 
   it("settles the other records when one cannot be settled, and fails so the runtime retries", async () => {
