@@ -65,6 +65,8 @@ export class InferenceRun {
   private firstByteMs: number | null = null;
   private lastSaved = Date.now();
   private settling: Promise<void> | null = null;
+  /** The caller has a 200 stream, whose X-Session-Id names the turn's session. */
+  private streaming = false;
 
   constructor(
     private readonly host: RunHost,
@@ -127,6 +129,7 @@ export class InferenceRun {
   }
 
   private streamed(events: AsyncIterator<UpstreamEvent>): Response {
+    this.streaming = true;
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>(
       {
@@ -220,16 +223,20 @@ export class InferenceRun {
       completionTokens: usage.completion_tokens,
       debited: usage.total_tokens,
       latencyMs: Date.now() - this.started,
-      transcript: this.builder.hasOutput
-        ? {
-            newSession: this.job.session.isNew,
-            title: this.job.session.title,
-            userMessage: this.job.userMessage,
-            content: this.builder.content,
-            finishReason: this.builder.finishReason ?? (status === "aborted" ? "aborted" : "error"),
-            toolCalls: this.builder.toolCalls,
-          }
-        : null,
+      // A turn the caller was answered with 200 is recorded, empty or cut short as it may be:
+      // its session was announced, and the person's message must not be lost.
+      transcript:
+        status === "ok" || this.streaming
+          ? {
+              newSession: this.job.session.isNew,
+              title: this.job.session.title,
+              userMessage: this.job.userMessage,
+              content: this.builder.content,
+              finishReason:
+                this.builder.finishReason ?? (status === "aborted" ? "aborted" : "error"),
+              toolCalls: this.builder.toolCalls,
+            }
+          : null,
     };
     this.host.release();
     this.settling = this.persist(outcome, failure);

@@ -137,7 +137,8 @@ function respond(c: Context<AppEnv>, { job, answer }: Dispatched) {
     stream: job.stream,
   });
   const headers = new Headers(answer.headers);
-  headers.set("x-session-id", job.session.id);
+  // Only a turn that was answered is recorded; an error names no session.
+  if (answer.status === 200) headers.set("x-session-id", job.session.id);
   return new Response(answer.body, { status: answer.status, headers });
 }
 

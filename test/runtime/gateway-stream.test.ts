@@ -177,6 +177,49 @@ describe("POST /api/inference", () => {
     });
   });
 
+  it("records a turn the model answered with nothing, so its announced session exists", async () => {
+    const { browser } = await account();
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted("say nothing", { reply: "" }) }],
+    });
+    const sessionId = res.headers.get("x-session-id") ?? "";
+    expect((await readSse(res)).text).toBe("");
+
+    const next = await chat(browser, {
+      session_id: sessionId,
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted("again", { reply: "ok" }) }],
+    });
+    expect(next.status).toBe(200);
+    await next.text();
+    await withDb(async (db) => {
+      const messages = await db
+        .select()
+        .from(agentMessages)
+        .where(eq(agentMessages.sessionId, sessionId))
+        .orderBy(asc(agentMessages.seq));
+      expect(messages.map((m) => [m.role, m.content])).toEqual([
+        ["user", scripted("say nothing", { reply: "" })],
+        ["assistant", ""],
+        ["user", scripted("again", { reply: "ok" })],
+        ["assistant", "ok"],
+      ]);
+    });
+  });
+
+  it("names no session when the turn failed", async () => {
+    const { browser } = await account();
+    const res = await chat(browser, {
+      stream: true,
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted("x", { fail: 500 }) }],
+    });
+    expect(res.status).toBe(502);
+    expect(res.headers.get("x-session-id")).toBeNull();
+  });
+
   it("rejects another account's session with a 404 and reserves nothing", async () => {
     const owner = await account();
     const res = await chatOk(owner.browser, 20);
