@@ -164,7 +164,7 @@ function failWhole(res, protocol, scene, d, headers) {
 function recordedContaining(requests, text) {
   return requests
     .filter((r) => text && JSON.stringify(r.body).includes(text))
-    .map((r) => ({ path: r.path, outcome: r.outcome }));
+    .map((r) => ({ path: r.path, outcome: r.outcome, body: r.body }));
 }
 
 async function handle(req, res, requests, seq) {

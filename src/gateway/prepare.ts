@@ -41,8 +41,15 @@ export async function prepareJob(
       { details: { param: "model" } },
     );
   }
+  for (const param of ["frequency_penalty", "presence_penalty"] as const) {
+    if (model.provider === "anthropic" && request[param]) {
+      throw new AppError("INVALID_REQUEST", `${param} is not available for ${model.id}`, {
+        details: { param },
+      });
+    }
+  }
   const cap = config.tiers[principal.tier].maxTokens;
-  const asked = request.max_completion_tokens ?? request.max_tokens;
+  const asked = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   if (asked !== undefined && asked > cap) {
     throw new AppError(
       "INVALID_REQUEST",
@@ -73,7 +80,11 @@ export async function prepareJob(
   }
 
   const last = request.messages.at(-1);
-  const promptEstimate = estimatePromptTokens(request.messages, request.tools, model.provider);
+  const promptEstimate = estimatePromptTokens(
+    request.messages,
+    request.tools ?? undefined,
+    model.provider,
+  );
   return {
     requestId,
     accountId: principal.accountId,
@@ -83,12 +94,17 @@ export async function prepareJob(
     upstream: {
       model: model.id,
       messages: request.messages,
-      tools: request.tools,
-      toolChoice: request.tool_choice,
+      tools: request.tools ?? undefined,
+      toolChoice: request.tool_choice ?? undefined,
+      parallelToolCalls: request.parallel_tool_calls ?? undefined,
       maxTokens,
-      temperature: request.temperature,
-      topP: request.top_p,
-      stop: typeof request.stop === "string" ? [request.stop] : request.stop,
+      temperature: request.temperature ?? undefined,
+      topP: request.top_p ?? undefined,
+      stop: typeof request.stop === "string" ? [request.stop] : (request.stop ?? undefined),
+      seed: request.seed ?? undefined,
+      reasoningEffort: request.reasoning_effort ?? undefined,
+      frequencyPenalty: request.frequency_penalty ?? undefined,
+      presencePenalty: request.presence_penalty ?? undefined,
     },
     stream: request.stream === true,
     includeUsage: request.stream_options?.include_usage === true,

@@ -375,7 +375,28 @@ describe("bad input is refused before anything is reserved or written", () => {
     const { browser } = await account();
     const messages = [{ role: "user", content: scripted("x", { reply: "ok" }) }];
     const values = { n: 1, logprobs: false, response_format: { type: "text" } };
-    const nulls = { n: null, logprobs: null, response_format: null };
+    // Every optional parameter as null, as SDKs and wrappers send one left unset.
+    const nulls = Object.fromEntries(
+      [
+        "n",
+        "logprobs",
+        "response_format",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "max_completion_tokens",
+        "stream",
+        "stream_options",
+        "temperature",
+        "top_p",
+        "stop",
+        "seed",
+        "reasoning_effort",
+        "frequency_penalty",
+        "presence_penalty",
+        "session_id",
+      ].map((name) => [name, null]),
+    );
     for (const extra of [values, nulls])
       expect((await chat(browser, { ...extra, max_tokens: 20, messages })).status).toBe(200);
   });

@@ -11,6 +11,7 @@ import {
   readSse,
   scripted,
   settled,
+  upstreamBody,
   usageRows,
   usedTokens,
 } from "./inference-helpers";
@@ -316,6 +317,69 @@ describe("POST /api/inference", () => {
         .content,
     ).toBe("via router");
     expect((await usageRows(accountId))[0]?.provider).toBe("openrouter");
+  });
+});
+
+describe("request parameters", () => {
+  const tool = (strict: boolean) => ({
+    type: "function",
+    function: { ...RUN_PYTHON.function, strict },
+  });
+
+  it("reach an OpenAI-compatible provider as sent", async () => {
+    const { browser } = await account("pro");
+    const marker = crypto.randomUUID();
+    const res = await chat(browser, {
+      model: "gpt-5-mini",
+      max_tokens: 20,
+      messages: [{ role: "user", name: "ada", content: scripted(marker, { reply: "ok" }) }],
+      tools: [tool(true)],
+      parallel_tool_calls: false,
+      seed: 7,
+      reasoning_effort: "low",
+      frequency_penalty: 0.5,
+      presence_penalty: -0.5,
+    });
+    expect(res.status).toBe(200);
+    expect(await upstreamBody(marker)).toMatchObject({
+      messages: [{ role: "user", name: "ada" }],
+      tools: [{ function: { name: "run_python", strict: true } }],
+      parallel_tool_calls: false,
+      seed: 7,
+      reasoning_effort: "low",
+      frequency_penalty: 0.5,
+      presence_penalty: -0.5,
+    });
+  });
+
+  it("reach Anthropic translated: one tool call at a time, strict tools", async () => {
+    const { browser } = await account("pro");
+    const marker = crypto.randomUUID();
+    const res = await chat(browser, {
+      model: "claude-haiku-4-5",
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted(marker, { reply: "ok" }) }],
+      tools: [tool(true)],
+      parallel_tool_calls: false,
+    });
+    expect(res.status).toBe(200);
+    expect(await upstreamBody(marker)).toMatchObject({
+      tools: [{ name: "run_python", strict: true }],
+      tool_choice: { type: "auto", disable_parallel_tool_use: true },
+    });
+  });
+
+  it("that Anthropic cannot honour are refused for its models, before anything is reserved", async () => {
+    const { browser, accountId } = await account("pro");
+    const res = await chat(browser, {
+      model: "claude-haiku-4-5",
+      max_tokens: 20,
+      messages: [{ role: "user", content: "hi" }],
+      frequency_penalty: 0.5,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { param: "frequency_penalty" } });
+    expect(await usageRows(accountId)).toEqual([]);
   });
 });
 

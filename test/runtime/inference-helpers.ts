@@ -191,11 +191,25 @@ export async function storeRecord(
   return record;
 }
 
+/** The requests the scripted model received whose body contains `marker`. */
+async function upstreamRequests(marker: string) {
+  const res = await fetch(`${inject("scriptedModelUrl")}/scripted/requests?contains=${marker}`);
+  const { data } = await res.json<{
+    data: { outcome: string; body: Record<string, unknown> }[];
+  }>();
+  return data;
+}
+
 /** What became of each request the scripted model received whose text contains `marker`. */
 export async function upstreamOutcomes(marker: string) {
-  const res = await fetch(`${inject("scriptedModelUrl")}/scripted/requests?contains=${marker}`);
-  const { data } = await res.json<{ data: { outcome: string }[] }>();
-  return data.map((r) => r.outcome);
+  return (await upstreamRequests(marker)).map((r) => r.outcome);
+}
+
+/** The body the provider received for the one request whose text contains `marker`. */
+export async function upstreamBody(marker: string) {
+  const [request, ...others] = await upstreamRequests(marker);
+  if (!request || others.length) throw new Error(`expected one upstream request for ${marker}`);
+  return request.body;
 }
 
 /**

@@ -4,7 +4,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { ProviderEndpoint } from "../../config";
 import { type FinishReason, UpstreamError, type UpstreamEvent } from "../events";
-import { type ChatMessage, type ChatRequest, textOf } from "../request-schema";
+import { type ChatMessage, textOf } from "../request-schema";
 import type { Provider, UpstreamRequest } from "./types";
 
 type Block = Anthropic.ContentBlockParam;
@@ -15,6 +15,7 @@ const STOP_REASONS: Record<string, FinishReason> = {
   stop_sequence: "stop",
   pause_turn: "stop",
   max_tokens: "length",
+  model_context_window_exceeded: "length",
   tool_use: "tool_calls",
   refusal: "content_filter",
 };
@@ -76,12 +77,17 @@ export function toAnthropicMessages(messages: ChatMessage[]) {
   return { system: system.join("\n\n") || undefined, messages: turns };
 }
 
-function toolChoice(choice: ChatRequest["tool_choice"]): Anthropic.ToolChoice | undefined {
-  if (!choice) return undefined;
-  if (choice === "auto") return { type: "auto" };
-  if (choice === "required") return { type: "any" };
+function toolChoice(
+  choice: UpstreamRequest["toolChoice"],
+  parallel: boolean | undefined,
+): Anthropic.ToolChoice | undefined {
   if (choice === "none") return { type: "none" };
-  return { type: "tool", name: choice.function.name };
+  // OpenAI's parallel_tool_calls: false is Anthropic's disable_parallel_tool_use.
+  const single = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === "required") return { type: "any", ...single };
+  if (choice && choice !== "auto") return { type: "tool", name: choice.function.name, ...single };
+  if (choice === "auto" || parallel === false) return { type: "auto", ...single };
+  return undefined;
 }
 
 function classify(error: unknown): UpstreamError {
@@ -211,8 +217,9 @@ export function anthropic(endpoint: ProviderEndpoint): Provider {
               name: t.function.name,
               description: t.function.description,
               input_schema: { type: "object", ...(t.function.parameters ?? {}) },
+              strict: t.function.strict ?? undefined,
             })),
-            tool_choice: toolChoice(request.toolChoice),
+            tool_choice: toolChoice(request.toolChoice, request.parallelToolCalls),
             stop_sequences: request.stop,
             // The Messages API no longer takes temperature/top_p; they are not forwarded.
             stream: true,

@@ -2,15 +2,21 @@
 import type { UpstreamEvent } from "../events";
 import type { ChatMessage, ChatRequest, ToolDefinition } from "../request-schema";
 
+/** What goes upstream; absent parameters are left to the provider's defaults. */
 export interface UpstreamRequest {
   model: string;
   messages: ChatMessage[];
   tools?: ToolDefinition[];
-  toolChoice?: ChatRequest["tool_choice"];
+  toolChoice?: NonNullable<ChatRequest["tool_choice"]>;
+  parallelToolCalls?: boolean;
   maxTokens: number;
   temperature?: number;
   topP?: number;
   stop?: string[];
+  seed?: number;
+  reasoningEffort?: NonNullable<ChatRequest["reasoning_effort"]>;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
 }
 
 export interface Provider {
