@@ -56,8 +56,18 @@ function callerError(error: UpstreamError): AppError {
       "UPSTREAM_REJECTED",
       `The model provider refused the request: ${error.message}`,
     );
-  return new AppError("UPSTREAM_ERROR", `The model provider failed: ${error.message}`);
+  // The provider's own words go to the log only: they may name the service's account, its
+  // limits or part of its key.
+  const what =
+    error.reason === "http" ? `it answered HTTP ${error.status}` : FAILURES[error.reason];
+  return new AppError("UPSTREAM_ERROR", `The model provider failed: ${what}`);
 }
+
+const FAILURES: Record<Exclude<UpstreamError["reason"], "timeout" | "http">, string> = {
+  connection: "the connection to it was lost",
+  malformed: "it sent a malformed stream",
+  stream_error: "it reported an error mid-stream",
+};
 
 export class InferenceRun {
   private readonly builder: CompletionBuilder;
@@ -277,7 +287,11 @@ export class InferenceRun {
         tokens_debited: settled?.debited ?? null,
         upstream_first_byte_ms: this.firstByteMs,
         latency_ms: outcome.latencyMs,
-        ...(failure && { upstream_error: failure.reason }),
+        ...(failure && {
+          upstream_error: failure.reason,
+          upstream_status: failure.reason === "http" ? failure.status : undefined,
+          upstream_detail: failure.message.slice(0, 300),
+        }),
       }),
     );
     // A record left behind is harmless: the alarm finds its reservation closed and drops it.

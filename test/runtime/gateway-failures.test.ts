@@ -71,8 +71,13 @@ describe("the provider fails", () => {
     const { browser, accountId } = await account();
     const res = await chat(browser, streamRequest(scripted("boom", { fail: status })));
     expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({
-      error: { type: "upstream_error", code: "upstream_error" },
+    // The provider's own words (which may name the service's account) stay in the log.
+    expect(await res.json()).toEqual({
+      error: {
+        type: "upstream_error",
+        code: "upstream_error",
+        message: `The model provider failed: it answered HTTP ${status}`,
+      },
     });
     const row = await settled(accountId);
     expect(row).toMatchObject({ status: "upstream_error", debitedTokens: 0 });
