@@ -45,9 +45,12 @@ export const authRoutes = new Hono<AppEnv>()
   .post("/auth/delete-anonymous-user", () => {
     throw new AppError("NOT_FOUND");
   })
-  .on(["GET", "POST"], "/auth/*", (c) => {
+  .on(["GET", "POST"], "/auth/*", async (c) => {
     const auth = createAuth(c.var.db(), c.var.config, new URL(c.req.url).origin, {
       withOidc: true,
     });
-    return auth.handler(c.req.raw);
+    const res = await auth.handler(c.req.raw);
+    // Better Auth answers a path it does not know with an empty 404; every error here is JSON.
+    if (res.status === 404 && !res.headers.get("content-type")) throw new AppError("NOT_FOUND");
+    return res;
   });

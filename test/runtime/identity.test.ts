@@ -151,6 +151,15 @@ describe("anonymous sign-in", () => {
     expect((await browser.me()).account_id).toBe(me.account_id);
   });
 
+  it.each(["/api/auth/nope", "/api/auth/get-session/"])(
+    "answers an auth path it does not have (%s) with a JSON 404",
+    async (path) => {
+      const res = await new Browser().fetch(path);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+    },
+  );
+
   it("answers /api/me with 401 JSON when not signed in", async () => {
     const res = await new Browser().fetch("/api/me");
     expect(res.status).toBe(401);
