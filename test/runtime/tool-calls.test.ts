@@ -40,12 +40,13 @@ describe("POST /api/tool-calls/:id/complete", () => {
     expect(again.status).toBe(200);
     expect((await again.json<{ completed_at: string }>()).completed_at).toBe(saved.completed_at);
 
-    const different = await complete(browser, id, {
-      status: "error",
-      executed_code: "print(2)",
-      output: "boom",
-    });
-    expect(different.status).toBe(409);
+    // Any field differing is a different report: the status, the output, the code.
+    for (const different of [
+      { ...report, status: "error" },
+      { ...report, output: "3\n" },
+      { ...report, executed_code: "print(3)" },
+    ])
+      expect((await complete(browser, id, different)).status).toBe(409);
     const [row] = await withDb((db) =>
       db.select().from(agentToolCalls).where(eq(agentToolCalls.id, id)),
     );
@@ -77,6 +78,8 @@ describe("POST /api/tool-calls/:id/complete", () => {
     const id = await proposedCall(browser);
     const cases = [
       { status: "done", executed_code: "x", output: "y".repeat(MAX_TOOL_TEXT_BYTES + 1) },
+      // Under the cap in characters, over it in bytes.
+      { status: "done", executed_code: "x", output: "é".repeat(MAX_TOOL_TEXT_BYTES / 2 + 1) },
       { status: "done" },
       { status: "skipped", executed_code: "x" },
       { status: "finished", executed_code: "x" },
