@@ -1,6 +1,7 @@
 // The README's run command: `npm run dev` serves /api/health on PORT with the embedded
-// Postgres (no DATABASE_URL) and with a real server (DATABASE_URL), and answers 503, not a
-// hang, when DATABASE_URL's server never answers.
+// Postgres (no DATABASE_URL) and with a real server (DATABASE_URL), where the scripted demo
+// model answers when no provider key is set, and stops with a clear message when
+// DATABASE_URL's server cannot be reached.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,7 +50,7 @@ describe("npm run dev", () => {
     }
   });
 
-  it("serves /api/health = 200 against DATABASE_URL's server, and Better Auth's own client signs in anonymously", async () => {
+  it("serves /api/health = 200 against DATABASE_URL's server; Better Auth's own client signs in anonymously and the scripted demo answers", async () => {
     const url = await freshDatabase("dev");
     const { base, server } = await devServer({ DATABASE_URL: url });
     const res = await fetch(`${base}/api/health`);
@@ -74,6 +75,22 @@ describe("npm run dev", () => {
     expect(session.data?.user.id).toBe(signedIn.data?.user.id);
     const me = await fetch(`${base}/api/me`, { headers: { cookie } });
     expect(await me.json()).toMatchObject({ tier: "anon", is_anonymous: true });
+
+    // Without a provider key the scripted demo answers, and the UI is told to say so.
+    const config = await (await fetch(`${base}/api/config`)).json();
+    expect(config).toMatchObject({ demo_model: true, models: [{ id: "scripted-demo" }] });
+    const turn = await fetch(`${base}/api/inference`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json", origin: base },
+      body: JSON.stringify({
+        model: "scripted-demo",
+        max_tokens: 200,
+        messages: [{ role: "user", content: "hello" }],
+      }),
+    });
+    expect(turn.status).toBe(200);
+    const completion = await turn.json();
+    expect(completion.choices[0].message.content.length).toBeGreaterThan(0);
     await server.stop();
   });
 

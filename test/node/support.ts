@@ -33,7 +33,16 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
 /** The environment a newcomer's shell would have: no DATABASE_URL, nothing project-specific. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const key of ["DATABASE_URL", "TEST_POSTGRES_SERVER_URL", "PORT", "PGLITE_DIR"]) {
+  for (const key of [
+    "DATABASE_URL",
+    "TEST_POSTGRES_SERVER_URL",
+    "PORT",
+    "PGLITE_DIR",
+    // A provider key set on the machine would turn the scripted demo off.
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENROUTER_API_KEY",
+  ]) {
     delete env[key];
   }
   return { ...env, ...extra };

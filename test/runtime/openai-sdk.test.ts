@@ -5,7 +5,7 @@ import { exports } from "cloudflare:workers";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { ORIGIN } from "./helpers";
-import { account, scripted } from "./inference-helpers";
+import { account, reserveDirectly, scripted } from "./inference-helpers";
 
 async function sdkClient() {
   const { browser, accountId } = await account();
@@ -95,7 +95,16 @@ describe("the official openai SDK", () => {
   });
 
   it("sees quota and auth errors as the SDK's own error classes", async () => {
-    const { client } = await sdkClient();
+    const { client, accountId } = await sdkClient();
+    await reserveDirectly(accountId, 5_000);
+    const exhausted = client.chat.completions.create({
+      model: "gpt-5-mini",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "x" }],
+    });
+    await expect(exhausted).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(exhausted).rejects.toMatchObject({ code: "quota_exceeded" });
+
     await expect(
       client.chat.completions.create({
         model: "no-such-model",
