@@ -71,9 +71,6 @@ const schema = z.object({
   ELECTRIC_ACCESS_CLIENT_SECRET: optional,
 });
 
-/** Every variable the Worker reads (.dev.vars.example must document each). */
-export const CONFIG_VARIABLES = Object.keys(schema.shape);
-
 export interface OAuthClient {
   clientId: string;
   clientSecret: string;
