@@ -28,12 +28,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  // Always the app's own id, never the caller's: it keys the usage log and the completion id.
-  app.use(requestId({ headerName: "" }));
-  app.use(async (c, next) => {
-    c.header("X-Request-Id", c.var.requestId);
-    await next();
-  });
+  app.use(requestId({ headerName: "X-Request-Id", limitLength: 64 }));
   app.use(requestLog());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }));
   app.use(configure());
