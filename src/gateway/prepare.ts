@@ -96,7 +96,10 @@ export async function prepareJob(
       messages: request.messages,
       tools: request.tools ?? undefined,
       toolChoice: request.tool_choice ?? undefined,
-      parallelToolCalls: request.parallel_tool_calls ?? undefined,
+      // Both providers refuse it without tools; without tools it means nothing.
+      parallelToolCalls: request.tools?.length
+        ? (request.parallel_tool_calls ?? undefined)
+        : undefined,
       maxTokens,
       temperature: request.temperature ?? undefined,
       topP: request.top_p ?? undefined,

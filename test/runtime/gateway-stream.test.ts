@@ -352,6 +352,18 @@ describe("request parameters", () => {
     });
   });
 
+  it("leave out parallel_tool_calls without tools, which providers refuse", async () => {
+    const { browser } = await account("pro");
+    const marker = crypto.randomUUID();
+    const res = await chat(browser, {
+      max_tokens: 20,
+      messages: [{ role: "user", content: scripted(marker, { reply: "ok" }) }],
+      parallel_tool_calls: false,
+    });
+    expect(res.status).toBe(200);
+    expect(await upstreamBody(marker)).not.toHaveProperty("parallel_tool_calls");
+  });
+
   it("reach Anthropic translated: one tool call at a time, strict tools", async () => {
     const { browser } = await account("pro");
     const marker = crypto.randomUUID();
