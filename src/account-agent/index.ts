@@ -21,6 +21,8 @@ import type { SweepRequest } from "./sweep";
 const PREFIX = "reservation:";
 /** How often the alarm looks at open reservations while streams are running. */
 const ALARM_INTERVAL_MS = 5 * 60_000;
+/** When the alarm retries a settlement its stream could not write. */
+const SETTLE_RETRY_MS = 30_000;
 /** How the objects' connections show in pg_stat_activity. */
 export const AGENT_APPLICATION_NAME = "gradual-account-agent";
 /** An account that stops calling gives its connections back to the pool. */
@@ -117,21 +119,19 @@ export class AccountAgent extends DurableObject<Env> {
         this.admission.release();
         call?.abort.abort();
         // Stored ahead of a reservation that did not hold: there is nothing to settle.
-        if (this.live.delete(id))
-          void this.ctx.storage.delete(PREFIX + id, { allowUnconfirmed: true }).catch(() => {});
+        if (this.live.delete(id)) void this.dropRecord(id).catch(() => {});
       }
     }
   }
 
   /**
    * Stores the open reservation, where the alarm would find it after an eviction, and resolves
-   * once it is on disk; nothing streams before then. The write skips the output gate (which
-   * would hold every other stream of this account), and its id is live from the start, so the
+   * once it is on disk; nothing streams before then. Its id is live from the start, so the
    * alarm leaves it to this instance.
    */
   private store(record: ReservationRecord): Promise<void> {
     this.live.add(record.id);
-    void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
+    this.saveRecord(record);
     const durable = this.armAlarm().then(() => this.ctx.storage.sync());
     // Awaited by the run; until then a failure must not count as unhandled.
     durable.catch(() => {});
@@ -142,28 +142,36 @@ export class AccountAgent extends DurableObject<Env> {
     return {
       db: this.db(),
       config: loadConfig(this.env),
-      saveProgress: (record) => {
-        void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
-      },
+      saveProgress: (record) => this.saveRecord(record),
       keepAlive: (work) => this.ctx.waitUntil(work),
       release: () => this.admission.release(),
-      // Losing this delete is harmless: the alarm would settle it again, which is a no-op.
       forget: (record) => {
         this.live.delete(record.id);
-        return this.ctx.storage
-          .delete(PREFIX + record.id, { allowUnconfirmed: true })
-          .then(() => {});
+        return this.dropRecord(record.id);
       },
       keepForRetry: async (record, outcome) => {
         try {
           const stored = await this.ctx.storage.get<Stored>(PREFIX + record.id);
           await this.ctx.storage.put(PREFIX + record.id, { ...(stored ?? record), outcome });
+          // Soon, rather than at the next interval: the reservation holds quota until then.
+          const due = Date.now() + SETTLE_RETRY_MS;
+          const next = await this.ctx.storage.getAlarm();
+          if (next === null || next > due) await this.ctx.storage.setAlarm(due);
         } finally {
-          // The alarm, armed while this was live, takes it from here.
           this.live.delete(record.id);
         }
       },
     };
+  }
+
+  /** Writes the record without the output gate, which would hold every stream of the account. */
+  private saveRecord(record: ReservationRecord) {
+    void this.ctx.storage.put(PREFIX + record.id, record, { allowUnconfirmed: true });
+  }
+
+  /** Losing this delete is harmless: the alarm would settle the record again, a no-op. */
+  private async dropRecord(id: string) {
+    await this.ctx.storage.delete(PREFIX + id, { allowUnconfirmed: true });
   }
 
   private async armAlarm() {
@@ -176,10 +184,13 @@ export class AccountAgent extends DurableObject<Env> {
 
   /** Settles reservations no live stream owns; idempotent, retried by the runtime on failure. */
   async alarm(): Promise<void> {
-    const stored = await this.ctx.storage.list<Stored>({ prefix: PREFIX });
+    const keys = [...(await this.ctx.storage.list<Stored>({ prefix: PREFIX })).keys()];
     let failure: unknown = null;
-    for (const record of stored.values()) {
-      if (this.live.has(record.id)) continue;
+    for (const key of keys) {
+      // Read now, not from the listing: while an earlier record was settling, a stream may
+      // have stored its own outcome here, or settled and removed it.
+      const record = await this.ctx.storage.get<Stored>(key);
+      if (!record || this.live.has(record.id)) continue;
       // One record that cannot be settled must not hold back the others.
       await this.settleOrphan(
         record,

@@ -7,6 +7,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AGENT_APPLICATION_NAME } from "../../src/account-agent";
+import type { RunHost } from "../../src/account-agent/inference-run";
+import type { Settlement } from "../../src/account-agent/settle";
 import { connect, type Database } from "../../src/db/client";
 import { signedInWithOidc, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
@@ -110,6 +112,52 @@ describe("AccountAgent alarm", () => {
     expect(await settled(accountId)).toMatchObject({ status: "ok" });
     expect(await usageRows(accountId)).toHaveLength(1);
     await eventually(async () => (await storedReservations(accountId)) === 0);
+  });
+
+  it("settles each record as it is stored when it gets to it: a stream's kept outcome wins", async () => {
+    const { accountId } = await account();
+    // Listed in key order: the orphan first, then the one whose stream is still settling.
+    const [orphan, settling] = [
+      await orphanedReservation(accountId, 300, 5),
+      await orphanedReservation(accountId, 300, 0),
+    ].sort((x, y) => (x.id < y.id ? -1 : 1));
+    if (!orphan || !settling) throw new Error("no records");
+    type Internals = { live: Set<string>; host(): RunHost };
+    await runInDurableObject(agentFor(accountId), (agent) => {
+      (agent as unknown as Internals).live.add(settling.id);
+    });
+    const kept: Settlement = {
+      status: "ok",
+      promptTokens: 40,
+      completionTokens: 20,
+      debited: 60,
+      latencyMs: 10,
+      transcript: null,
+    };
+
+    let alarm: Promise<boolean> | undefined;
+    await withDb((db) =>
+      db.$client.begin(async (tx) => {
+        // The alarm's settlement of the orphan waits on the bucket's row…
+        await tx`select 1 from quota_buckets where account_id = ${accountId} for update`;
+        alarm = runDurableObjectAlarm(agentFor(accountId));
+        await eventually(() => settlementWaiting());
+        // …while the other stream's own settlement fails and is kept for the alarm.
+        await runInDurableObject(agentFor(accountId), async (agent, state) => {
+          await (agent as unknown as Internals).host().keepForRetry(settling, kept);
+          expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now() + 30_000);
+        });
+      }),
+    );
+    await alarm;
+
+    const rows = await usageRows(accountId);
+    expect(rows.find((r) => r.id === orphan.id)).toMatchObject({ status: "settled_by_alarm" });
+    expect(rows.find((r) => r.id === settling.id)).toMatchObject({
+      status: "ok",
+      debitedTokens: 60,
+    });
+    expect(await storedReservations(accountId)).toBe(0);
   });
 
   it("settles the other records when one cannot be settled, and fails so the runtime retries", async () => {

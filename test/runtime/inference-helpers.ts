@@ -227,6 +227,8 @@ export async function whileBucketTaken<T>(
     db.$client.begin(async (tx) => {
       await tx`update quota_buckets set used_tokens = ${used} where account_id = ${accountId}`;
       started = start();
+      // Returned below; a failure while the row is held must not count as unhandled first.
+      started.catch(() => {});
       await heldUntil();
     }),
   );
