@@ -16,6 +16,16 @@ import {
   usedTokens,
 } from "./inference-helpers";
 
+/** The session's stored messages, in order. */
+const sessionMessages = (sessionId: string) =>
+  withDb((db) =>
+    db
+      .select()
+      .from(agentMessages)
+      .where(eq(agentMessages.sessionId, sessionId))
+      .orderBy(asc(agentMessages.seq)),
+  );
+
 const RUN_PYTHON = {
   type: "function",
   function: {
@@ -120,11 +130,7 @@ describe("POST /api/inference", () => {
         title: "Add up the first ten numbers",
         messageCount: 2,
       });
-      const messages = await db
-        .select()
-        .from(agentMessages)
-        .where(eq(agentMessages.sessionId, sessionId))
-        .orderBy(asc(agentMessages.seq));
+      const messages = await sessionMessages(sessionId);
       expect(messages.map((m) => [m.seq, m.role, m.finishReason])).toEqual([
         [1, "user", null],
         [2, "assistant", "tool_calls"],
@@ -163,19 +169,12 @@ describe("POST /api/inference", () => {
     });
     expect(followUp.headers.get("x-session-id")).toBe(sessionId);
     expect((await readSse(followUp)).text.length).toBeGreaterThan(0);
-    await withDb(async (db) => {
-      const messages = await db
-        .select()
-        .from(agentMessages)
-        .where(eq(agentMessages.sessionId, sessionId))
-        .orderBy(asc(agentMessages.seq));
-      // A tool-result turn adds only the assistant's answer (the result lives on the tool call).
-      expect(messages.map((m) => [m.seq, m.role])).toEqual([
-        [1, "user"],
-        [2, "assistant"],
-        [3, "assistant"],
-      ]);
-    });
+    // A tool-result turn adds only the assistant's answer (the result lives on the tool call).
+    expect((await sessionMessages(sessionId)).map((m) => [m.seq, m.role])).toEqual([
+      [1, "user"],
+      [2, "assistant"],
+      [3, "assistant"],
+    ]);
   });
 
   it("records a turn the model answered with nothing, so its announced session exists", async () => {
@@ -195,19 +194,12 @@ describe("POST /api/inference", () => {
     });
     expect(next.status).toBe(200);
     await next.text();
-    await withDb(async (db) => {
-      const messages = await db
-        .select()
-        .from(agentMessages)
-        .where(eq(agentMessages.sessionId, sessionId))
-        .orderBy(asc(agentMessages.seq));
-      expect(messages.map((m) => [m.role, m.content])).toEqual([
-        ["user", scripted("say nothing", { reply: "" })],
-        ["assistant", ""],
-        ["user", scripted("again", { reply: "ok" })],
-        ["assistant", "ok"],
-      ]);
-    });
+    expect((await sessionMessages(sessionId)).map((m) => [m.role, m.content])).toEqual([
+      ["user", scripted("say nothing", { reply: "" })],
+      ["assistant", ""],
+      ["user", scripted("again", { reply: "ok" })],
+      ["assistant", "ok"],
+    ]);
   });
 
   it("names no session when the turn failed", async () => {
