@@ -1,7 +1,8 @@
 /// <reference path="./test/types/provided.d.ts" />
-// Two kinds of tests: `runtime` runs inside workerd (the Worker, its Durable Object and the
+// Four kinds of tests: `runtime` runs inside workerd (the Worker, its Durable Object and the
 // real Hyperdrive binding pointed at Postgres); `node` drives the scripts, servers and files
-// from outside. `npm test` (scripts/test.mjs) provides DATABASE_URL.
+// from outside; `client` checks the browser code's pure parts; `e2e` drives the page in
+// Chromium. `npm test` (scripts/test.mjs) provides DATABASE_URL.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { ELECTRIC_TEST_SECRET } from "./test/setup/constants.ts";
@@ -76,6 +77,24 @@ export default defineConfig({
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The client's pure parts (the stream accumulator, the history, the run report).
+        test: { name: "client", include: ["client/src/**/*.test.ts"], environment: "node" },
+      },
+      {
+        // Headless Chromium against the app as `npm run dev` serves it. Last, on its own: it
+        // needs the machine's cores, and dev rebuilds client/dist as it starts.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/setup/stack.ts"],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
         },
       },
     ],

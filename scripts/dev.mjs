@@ -1,11 +1,17 @@
-// `npm run dev`: builds the client, makes sure Postgres is there (DATABASE_URL, or an embedded
-// PGlite persisted under .data/), applies migrations, then runs `wrangler dev` on PORT.
+// `npm run dev`: builds the client, makes sure Postgres is there (DATABASE_URL; else a local
+// PostgreSQL cluster kept in .data/postgres when the machine has the server binaries, else an
+// embedded PGlite kept in .data/pglite), applies migrations, then runs `wrangler dev` on PORT.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { build } from "vite";
+import { join, resolve } from "node:path";
+import { buildClient } from "./lib/client-build.mjs";
 import { loadLocalConfig, ROOT, SCRIPT_ONLY, toEnvFile } from "./lib/local-config.mjs";
-import { applyMigrations, startPglite } from "./lib/postgres.mjs";
+import {
+  applyMigrations,
+  hasPostgresBinaries,
+  startCluster,
+  startPglite,
+} from "./lib/postgres.mjs";
 import { startScriptedModel } from "./scripted-model/server.mjs";
 
 // DEV_STACK=compose: use the Postgres and Electric that compose.yaml runs.
@@ -21,11 +27,20 @@ const host = config.HOST ?? "127.0.0.1";
 const cleanups = [];
 
 async function main() {
-  await build({ configFile: join(ROOT, "client/vite.config.ts"), logLevel: "warn" });
+  await buildClient();
 
   let databaseUrl = config.DATABASE_URL;
+  // PGlite answers one statement at a time, and breaks down when the page's requests overlap:
+  // a real server whenever there is one.
+  if (!databaseUrl && config.DEV_DATABASE !== "pglite" && hasPostgresBinaries()) {
+    const dir = resolve(ROOT, config.PG_DIR ?? ".data/postgres");
+    const cluster = await startCluster({ dir });
+    cleanups.push(async () => cluster.stop());
+    databaseUrl = cluster.url;
+    console.log(`dev: local PostgreSQL in ${dir}`);
+  }
   if (!databaseUrl) {
-    const dir = join(ROOT, config.PGLITE_DIR ?? ".data/pglite");
+    const dir = resolve(ROOT, config.PGLITE_DIR ?? ".data/pglite");
     mkdirSync(dir, { recursive: true });
     const pglite = await startPglite(dir);
     cleanups.push(() => pglite.stop());
@@ -81,7 +96,7 @@ async function main() {
   const stop = (signal) => wrangler.kill(signal);
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  const code = await new Promise((resolve) => wrangler.on("exit", (c) => resolve(c ?? 0)));
+  const code = await new Promise((done) => wrangler.on("exit", (c) => done(c ?? 0)));
   await shutdown();
   process.exit(code);
 }

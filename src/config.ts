@@ -27,6 +27,27 @@ const json = z
     }
   });
 
+// Published to every visitor and joined with file names, so a plain absolute http(s) base: no
+// credentials, query or fragment, and a trailing slash (added if missing).
+const baseUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const text = v?.trim();
+    if (!text) return undefined;
+    const url = URL.canParse(text) ? new URL(text) : null;
+    if (!url || !/^https?:$/.test(url.protocol)) {
+      ctx.addIssue({ code: "custom", message: "must be an absolute http(s) URL" });
+      return z.NEVER;
+    }
+    if (url.username || url.password || url.search || url.hash) {
+      ctx.addIssue({ code: "custom", message: "may not carry credentials, a query or a fragment" });
+      return z.NEVER;
+    }
+    const base = `${url.origin}${url.pathname}`;
+    return base.endsWith("/") ? base : `${base}/`;
+  });
+
 const schema = z.object({
   ENVIRONMENT: z.string().default("production"),
   BETTER_AUTH_SECRET: optional,
@@ -69,6 +90,7 @@ const schema = z.object({
   RESERVATION_STALE_MINUTES: z.coerce.number().int().positive().default(30),
   ELECTRIC_ACCESS_CLIENT_ID: optional,
   ELECTRIC_ACCESS_CLIENT_SECRET: optional,
+  PYODIDE_PACKAGES_URL: baseUrl,
 });
 
 export interface OAuthClient {
@@ -109,6 +131,11 @@ export interface AppConfig {
     /** Cloudflare Access service token, when Electric sits behind Access (terraform/). */
     access?: { clientId: string; clientSecret: string };
   };
+  /**
+   * Where the browser's Pyodide loads packages (numpy, pandas, matplotlib) from, ending in "/";
+   * absent: the official CDN for the client's pinned Pyodide version.
+   */
+  pyodidePackagesUrl?: string;
 }
 
 function client(id?: string, secret?: string): OAuthClient | undefined {
@@ -189,6 +216,7 @@ function parse(env: Env): AppConfig {
               : undefined,
         }
       : undefined,
+    pyodidePackagesUrl: v.PYODIDE_PACKAGES_URL,
   };
 }
 

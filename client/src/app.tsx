@@ -1,38 +1,122 @@
-// The app shell (the chat UI comes with the client work): whether the service is up, which
-// models it offers, and a clear label when the model is the scripted demo.
-import { useEffect, useState } from "preact/hooks";
+// The page: conversations on the left, the transcript and composer in the middle, the workspace
+// (Python and /data) on the right; drawers on a phone.
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { Composer } from "./components/composer";
+import { FolderIcon, MenuIcon } from "./components/icons";
+import { ModelPicker } from "./components/model-picker";
+import { ProblemBanner, Toast } from "./components/problem";
+import { QuotaMeter } from "./components/quota-meter";
+import { Sidebar } from "./components/sidebar";
+import { Transcript } from "./components/transcript";
+import { Workspace } from "./components/workspace";
+import { bootState } from "./state/account";
+import { currentSessionId, sessions } from "./state/sessions";
+import { turns } from "./state/transcript";
 
-type Health = "checking" | "ok" | "unavailable";
+const wide = () => matchMedia("(min-width: 1101px)").matches;
 
-interface PublicConfig {
-  sync: "electric" | "unavailable";
-  models: { id: string }[];
-  demo_model: boolean;
+/** Keeps the newest text in view while it streams, unless the person scrolled up to read. */
+function useFollow() {
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const onScroll = () => {
+      atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    };
+    el.addEventListener("scroll", onScroll, { passive: true });
+    return () => el.removeEventListener("scroll", onScroll);
+  }, []);
+  const list = turns.value;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+  }, [list]);
+  return scroller;
+}
+
+function Title() {
+  const id = currentSessionId.value;
+  const title = id ? (sessions.value.find((s) => s.id === id)?.title ?? "") : "New chat";
+  return <h1 class="topbar-title">{title || "Untitled chat"}</h1>;
 }
 
 export function App() {
-  const [health, setHealth] = useState<Health>("checking");
-  const [config, setConfig] = useState<PublicConfig | null>(null);
-  useEffect(() => {
-    fetch("/api/health")
-      .then((res) => setHealth(res.ok ? "ok" : "unavailable"))
-      .catch(() => setHealth("unavailable"));
-    fetch("/api/config")
-      .then((res) => (res.ok ? res.json() : null))
-      .then(setConfig)
-      .catch(() => setConfig(null));
-  }, []);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [workspaceOpen, setWorkspaceOpen] = useState(wide);
+  const scroller = useFollow();
+  const boot = bootState.value;
+  if (boot.phase === "failed") {
+    return (
+      <main class="empty">
+        <h1>Gradual can't start right now</h1>
+        <p class="empty-lead">{boot.message}</p>
+        <button type="button" class="button button-primary" onClick={() => location.reload()}>
+          Try again
+        </button>
+      </main>
+    );
+  }
   return (
-    <main>
-      <h1>Gradual</h1>
-      <p>Service: {health}</p>
-      {config?.demo_model && (
-        <p role="note">
-          <strong>Scripted demo model</strong>: no model provider is configured, so answers are
-          canned. Set a provider key for real answers.
-        </p>
-      )}
-      {config && <p>Models: {config.models.map((m) => m.id).join(", ") || "none"}</p>}
-    </main>
+    <div class="shell">
+      <Sidebar open={menuOpen} onClose={() => setMenuOpen(false)} />
+      <button
+        type="button"
+        class="scrim"
+        tabIndex={-1}
+        aria-label="Close the panel"
+        data-open={menuOpen || (workspaceOpen && !wide())}
+        onClick={() => {
+          setMenuOpen(false);
+          if (!wide()) setWorkspaceOpen(false);
+        }}
+      />
+      <main class="main">
+        <header class="topbar">
+          <button
+            type="button"
+            class="icon-button drawer-toggle"
+            aria-label="Conversations"
+            aria-expanded={menuOpen}
+            onClick={() => setMenuOpen(!menuOpen)}
+          >
+            <MenuIcon />
+          </button>
+          <Title />
+          <ModelPicker />
+          <QuotaMeter />
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Workspace: Python and files"
+            aria-expanded={workspaceOpen}
+            onClick={() => setWorkspaceOpen(!workspaceOpen)}
+          >
+            <FolderIcon />
+          </button>
+        </header>
+        <div class="conversation" ref={scroller}>
+          <div class="column">
+            {boot.phase === "starting" ? (
+              <div class="empty" aria-busy="true">
+                <span class="spinner" />
+                <p class="muted">Getting things ready…</p>
+              </div>
+            ) : (
+              <Transcript />
+            )}
+          </div>
+        </div>
+        <div class="composer-wrap">
+          <div class="column">
+            <ProblemBanner />
+            <Composer />
+          </div>
+        </div>
+      </main>
+      {workspaceOpen && <Workspace onClose={() => setWorkspaceOpen(false)} />}
+      <Toast />
+    </div>
   );
 }

@@ -28,7 +28,15 @@ export function loadLocalConfig(env = process.env) {
 }
 
 /** Variables the scripts consume themselves; the Worker never sees them. */
-export const SCRIPT_ONLY = new Set(["DATABASE_URL", "PORT", "HOST", "PGLITE_DIR", "DEV_STACK"]);
+export const SCRIPT_ONLY = new Set([
+  "DATABASE_URL",
+  "PORT",
+  "HOST",
+  "PG_DIR",
+  "PGLITE_DIR",
+  "DEV_DATABASE",
+  "DEV_STACK",
+]);
 
 /** A dotenv value that reads back unchanged (dotenv takes quoted values literally). */
 function quote(value) {

@@ -1,7 +1,15 @@
 // Postgres for local runs: a throwaway cluster from the PostgreSQL binaries (tests, bench),
 // an embedded PGlite served over the wire protocol (dev), and the migration runner.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/postgres-js";
@@ -68,39 +76,40 @@ export function handToPostgres(dir) {
 }
 
 /**
- * Starts a throwaway PostgreSQL cluster on 127.0.0.1 with wal_level=logical; as root it belongs
- * to the `postgres` system user.
+ * Starts a PostgreSQL cluster on 127.0.0.1 with wal_level=logical; as root it belongs to the
+ * `postgres` system user. Without `dir` it is throwaway (tmp, no fsync, removed on stop); with
+ * `dir` it is created there once and kept (`npm run dev`).
  * `auth: "trust"` skips the password handshake, standing in for Hyperdrive's warm pool (the
  * benchmark uses it; tests keep SCRAM so the real handshake is exercised).
  */
-export async function startCluster({ auth = "scram-sha-256" } = {}) {
+export async function startCluster({ auth = "scram-sha-256", dir } = {}) {
   const bin = postgresBinDir();
-  const dir = mkdtempSync(join(tmpdir(), "gradual-pg-"));
-  const pwfile = join(dir, "pwfile");
-  writeFileSync(pwfile, `${PASSWORD}\n`);
-  const asPostgres = handToPostgres(dir);
+  const persistent = dir !== undefined;
+  const home = dir ?? mkdtempSync(join(tmpdir(), "gradual-pg-"));
+  mkdirSync(home, { recursive: true });
+  const data = join(home, "data");
+  const asPostgres = handToPostgres(home);
   const run = (cmd, args) => execFileSync(...asPostgres(join(bin, cmd), args), { stdio: "pipe" });
-  run("initdb", [
-    "-D",
-    join(dir, "data"),
-    "-U",
-    USER,
-    `--auth=${auth}`,
-    `--pwfile=${pwfile}`,
-    "--no-sync",
-  ]);
+  if (!existsSync(join(data, "PG_VERSION"))) {
+    const pwfile = join(home, "pwfile");
+    writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
+    try {
+      run("initdb", ["-D", data, "-U", USER, `--auth=${auth}`, `--pwfile=${pwfile}`, "--no-sync"]);
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+  }
   const port = await freePort();
   const options = [
     `-p ${port}`,
-    `-k ${dir}`,
+    `-k ${home}`,
     "-c listen_addresses=127.0.0.1",
     "-c wal_level=logical",
     "-c max_connections=800",
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
+    // A throwaway cluster need not survive a crash; a kept one should.
+    ...(persistent ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
   ].join(" ");
-  run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+  run("pg_ctl", ["-D", data, "-o", options, "-l", join(home, "log"), "-w", "start"]);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
@@ -110,12 +119,22 @@ export async function startCluster({ auth = "scram-sha-256" } = {}) {
       if (stopped) return;
       stopped = true;
       try {
-        run("pg_ctl", ["-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]);
+        run("pg_ctl", ["-D", data, "-m", persistent ? "fast" : "immediate", "-w", "stop"]);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        if (!persistent) rmSync(home, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** Whether this machine has PostgreSQL's server binaries (PG_BIN, or Debian's layout). */
+export function hasPostgresBinaries() {
+  try {
+    postgresBinDir();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Creates a fresh database on the server behind `url`; returns its URL. */

@@ -1,5 +1,6 @@
 // GET /api/config (public): what this deployment offers, so the client can decide how to sync,
-// which sign-in buttons to show, and whether to label the model a scripted demo.
+// which sign-in buttons to show, whether to label the model a scripted demo, and where Python
+// packages load from.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { TIERS } from "../db/schema";
@@ -17,13 +18,19 @@ const ConfigSchema = z
     providers: z.array(z.string()),
     models: z.array(z.object({ id: z.string(), provider: z.string(), min_tier: z.enum(TIERS) })),
     demo_model: z.boolean(),
+    python: z.object({
+      packages_url: z.string().nullable().openapi({
+        description:
+          "Base URL (ending in /) Pyodide loads packages from; null: the official CDN for the client's pinned Pyodide version",
+      }),
+    }),
   })
   .openapi("PublicConfig");
 
 const route = createRoute({
   method: "get",
   path: "/config",
-  summary: "Public configuration: sync mode, sign-in options, models, demo flag",
+  summary: "Public configuration: sync mode, sign-in options, models, demo flag, Python packages",
   responses: {
     200: json(ConfigSchema, "The configuration"),
   },
@@ -47,6 +54,7 @@ export const publicConfig = new OpenAPIHono<AppEnv>().openapi(route, (c) => {
       models: config.models.map((m) => ({ id: m.id, provider: m.provider, min_tier: m.minTier })),
       // Only the scripted model answers when no real provider is configured.
       demo_model: providers.length > 0 && providers.every((p) => p === "scripted"),
+      python: { packages_url: config.pyodidePackagesUrl ?? null },
     },
     200,
   );

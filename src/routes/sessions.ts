@@ -1,5 +1,5 @@
-// Plain reads for when live sync is unavailable: the caller's sessions, one session's messages
-// with their tool calls, and the current quota window. Owner only; others' ids are 404s.
+// The caller's sessions: plain reads for when live sync is unavailable (sessions, one session's
+// messages with their tool calls, the quota window), renaming and deleting. Others' ids are 404s.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, lt } from "drizzle-orm";
 import type { AppEnv } from "../app-env";
@@ -14,6 +14,8 @@ import { QuotaSchema, quotaJson } from "../schemas/quota";
 import { ToolCallFields, toolCallFields } from "./tool-calls";
 
 const session = authenticate("session");
+const owned = (id: string, accountId: string) =>
+  and(eq(agentSessions.id, id), eq(agentSessions.accountId, accountId));
 const unauthorized = { 401: errorDoc("Not signed in") } as const;
 
 const SessionSchema = z
@@ -25,6 +27,30 @@ const SessionSchema = z
     updated_at: z.string(),
   })
   .openapi("Session");
+
+type SessionRow = typeof agentSessions.$inferSelect;
+const sessionJson = (s: SessionRow) => ({
+  id: s.id,
+  title: s.title,
+  message_count: s.messageCount,
+  created_at: s.createdAt.toISOString(),
+  updated_at: s.updatedAt.toISOString(),
+});
+
+// Refused rather than stored as U+FFFD: a person typed this title and should see it back as typed.
+const RenameSchema = z
+  .object({
+    title: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .refine((t) => !t.includes("\u0000"), { message: "may not contain NUL (U+0000)" }),
+  })
+  .strict()
+  .openapi("SessionRename");
+
+const sessionParam = { params: z.object({ id: z.string() }) };
 
 // The transcript replays calls as the model made them, so it carries their order and arguments.
 const ToolCallSchema = ToolCallFields.extend({
@@ -65,9 +91,39 @@ const messagesRoute = createRoute({
   path: "/sessions/{id}/messages",
   summary: "One session's messages in order, each with its tool calls",
   middleware: session,
-  request: { params: z.object({ id: z.string() }) },
+  request: sessionParam,
   responses: {
     200: json(z.object({ data: z.array(MessageSchema) }), "The transcript"),
+    404: errorDoc("No such session"),
+    ...unauthorized,
+  },
+});
+
+const renameRoute = createRoute({
+  method: "patch",
+  path: "/sessions/{id}",
+  summary: "Rename a session (its place in the list, by updated_at, does not change)",
+  middleware: session,
+  request: {
+    ...sessionParam,
+    body: { required: true, content: { "application/json": { schema: RenameSchema } } },
+  },
+  responses: {
+    200: json(SessionSchema, "The renamed session"),
+    400: errorDoc("Invalid body"),
+    404: errorDoc("No such session"),
+    ...unauthorized,
+  },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/sessions/{id}",
+  summary: "Delete a session with its messages and tool calls (its usage rows stay, unlinked)",
+  middleware: session,
+  request: sessionParam,
+  responses: {
+    204: { description: "Deleted" },
     404: errorDoc("No such session"),
     ...unauthorized,
   },
@@ -87,34 +143,24 @@ const quotaRoute = createRoute({
 export const sessions = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const { limit, before } = c.req.valid("query");
-    const owned = eq(agentSessions.accountId, c.var.principal.accountId);
+    const mine = eq(agentSessions.accountId, c.var.principal.accountId);
     const rows = await c.var
       .db()
       .select()
       .from(agentSessions)
-      .where(and(owned, before ? lt(agentSessions.updatedAt, new Date(before)) : undefined))
+      .where(and(mine, before ? lt(agentSessions.updatedAt, new Date(before)) : undefined))
       .orderBy(desc(agentSessions.updatedAt))
       .limit(limit);
-    const data = rows.map((s) => ({
-      id: s.id,
-      title: s.title,
-      message_count: s.messageCount,
-      created_at: s.createdAt.toISOString(),
-      updated_at: s.updatedAt.toISOString(),
-    }));
-    return c.json({ data }, 200);
+    return c.json({ data: rows.map(sessionJson) }, 200);
   })
   .openapi(messagesRoute, async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.var.principal.accountId;
     const db = c.var.db();
-    const [owned] = isUuid(id)
-      ? await db
-          .select({ id: agentSessions.id })
-          .from(agentSessions)
-          .where(and(eq(agentSessions.id, id), eq(agentSessions.accountId, accountId)))
+    const [found] = isUuid(id)
+      ? await db.select({ id: agentSessions.id }).from(agentSessions).where(owned(id, accountId))
       : [];
-    if (!owned) throw new AppError("NOT_FOUND", "No such session");
+    if (!found) throw new AppError("NOT_FOUND", "No such session");
     const [messages, calls] = await Promise.all([
       db
         .select()
@@ -140,6 +186,35 @@ export const sessions = new OpenAPIHono<AppEnv>()
         .map((t) => ({ ...toolCallFields(t), position: t.position, arguments: t.arguments })),
     }));
     return c.json({ data }, 200);
+  })
+  .openapi(renameRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { title } = c.req.valid("json");
+    if (!isUuid(id)) throw new AppError("NOT_FOUND", "No such session");
+    // updated_at is left alone: renaming is not activity, and the list is ordered by it, so a
+    // rename must not move the session to the top (nor shift a client's paging cursor).
+    const [row] = await c.var
+      .db()
+      .update(agentSessions)
+      .set({ title })
+      .where(owned(id, c.var.principal.accountId))
+      .returning();
+    if (!row) throw new AppError("NOT_FOUND", "No such session");
+    return c.json(sessionJson(row), 200);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!isUuid(id)) throw new AppError("NOT_FOUND", "No such session");
+    // Messages and tool calls go with it (their foreign keys cascade); usage_log rows keep the
+    // billing history with session_id set null. A stream still settling into this session
+    // finds no session to continue and records its usage unlinked (account-agent/settle.ts).
+    const [row] = await c.var
+      .db()
+      .delete(agentSessions)
+      .where(owned(id, c.var.principal.accountId))
+      .returning({ id: agentSessions.id });
+    if (!row) throw new AppError("NOT_FOUND", "No such session");
+    return c.body(null, 204);
   })
   .openapi(quotaRoute, async (c) => {
     const { accountId, tier } = c.var.principal;

@@ -1,7 +1,7 @@
-// The README's run command: `npm run dev` serves /api/health on PORT with the embedded
-// Postgres (no DATABASE_URL) and with a real server (DATABASE_URL), where the scripted demo
-// model answers when no provider key is set, and stops with a clear message when
-// DATABASE_URL's server cannot be reached.
+// The README's run command: `npm run dev` serves /api/health on PORT with its own kept local
+// PostgreSQL (no DATABASE_URL), with PGlite when asked, and with a real server (DATABASE_URL),
+// where the scripted demo model answers when no provider key is set, and stops with a clear
+// message when DATABASE_URL's server cannot be reached.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,17 +33,52 @@ async function devServer(extra: Record<string, string>) {
 }
 
 describe("npm run dev", () => {
-  it("serves /api/health = 200 on the embedded Postgres when DATABASE_URL is unset", async () => {
+  it("keeps a local PostgreSQL in PG_DIR when DATABASE_URL is unset: overlapping requests all succeed, and the data outlives a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gradual-pgdir-"));
+    try {
+      let { base, server } = await devServer({ PG_DIR: dir });
+      expect(server.output()).toContain("local PostgreSQL");
+      // The client build is served from the same origin.
+      const page = await fetch(`${base}/`);
+      expect(await page.text()).toContain('<div id="app">');
+      const signIn = await fetch(`${base}/api/auth/sign-in/anonymous`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: base },
+        body: "{}",
+      });
+      const cookie = signIn.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
+      // The page asks for several things at once; every one of them must be answered.
+      const paths = ["/api/me", "/api/quota", "/api/sessions", "/api/health", "/api/config"];
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          fetch(`${base}${paths[i % paths.length]}`, { headers: { cookie } }).then((r) => r.status),
+        ),
+      );
+      expect(statuses).toEqual(Array(20).fill(200));
+      const before = await (await fetch(`${base}/api/me`, { headers: { cookie } })).json();
+      await server.stop();
+
+      ({ base, server } = await devServer({ PG_DIR: dir }));
+      const after = await fetch(`${base}/api/me`, { headers: { cookie } });
+      expect(after.status).toBe(200);
+      expect((await after.json()).account_id).toBe(before.account_id);
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves /api/health = 200 on the embedded PGlite when asked (DEV_DATABASE=pglite)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gradual-pglite-"));
     try {
-      const { base, server } = await devServer({ PGLITE_DIR: dir });
+      const { base, server } = await devServer({ DEV_DATABASE: "pglite", PGLITE_DIR: dir });
       const res = await fetch(`${base}/api/health`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ ok: true, db: "ok" });
       expect(server.output()).toContain("embedded Postgres");
-      // The client build is served from the same origin.
-      const page = await fetch(`${base}/`);
-      expect(await page.text()).toContain('<div id="app">');
       await server.stop();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -55,7 +90,7 @@ describe("npm run dev", () => {
     const { base, server } = await devServer({ DATABASE_URL: url });
     const res = await fetch(`${base}/api/health`);
     expect(res.status).toBe(200);
-    expect(server.output()).not.toContain("embedded Postgres");
+    expect(server.output()).not.toMatch(/embedded Postgres|local PostgreSQL/);
 
     let cookie = "";
     const client = createAuthClient({

@@ -2,11 +2,16 @@
 // Messages well enough for the official SDKs, reports exactly the usage it streamed, and fails
 // on cue; without a directive it plays a coding agent that proposes Python.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inflateSync } from "node:zlib";
 import Anthropic from "@anthropic-ai/sdk";
 import { countTokens } from "gpt-tokenizer";
 import OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoTurn } from "../../scripts/scripted-model/demo.mjs";
 import { startScriptedModel } from "../../scripts/scripted-model/server.mjs";
 
 let model: Awaited<ReturnType<typeof startScriptedModel>>;
@@ -24,11 +29,11 @@ const openai = () =>
 const anthropic = () =>
   new Anthropic({ apiKey: "sk-ant-test", baseURL: model.url, maxRetries: 0, logLevel: "off" });
 
-const RUN_PYTHON = {
+const PYTHON_RUN = {
   type: "function" as const,
-  function: { name: "run_python", parameters: { type: "object", properties: {} } },
+  function: { name: "python_run", parameters: { type: "object", properties: {} } },
 };
-const RUN_PYTHON_ANTHROPIC = { name: "run_python", input_schema: { type: "object" as const } };
+const PYTHON_RUN_ANTHROPIC = { name: "python_run", input_schema: { type: "object" as const } };
 
 type ChatParams = OpenAI.Chat.ChatCompletionCreateParamsStreaming;
 type ClaudeParams = Anthropic.MessageCreateParamsNonStreaming;
@@ -180,11 +185,11 @@ describe("OpenAI chat completions", () => {
     const directive = {
       reply: "Computing pi.",
       tool_call: [
-        { name: "run_python", arguments: { code } },
-        { name: "run_python", arguments: { code: "print(2)" } },
+        { name: "python_run", arguments: { code } },
+        { name: "python_run", arguments: { code: "print(2)" } },
       ],
     };
-    const got = await chat(scripted("pi please", directive), { tools: [RUN_PYTHON] });
+    const got = await chat(scripted("pi please", directive), { tools: [PYTHON_RUN] });
     expect(got.text).toBe("Computing pi.");
     expect(got.finish).toBe("tool_calls");
     expect([...got.calls.keys()]).toEqual([0, 1]);
@@ -195,7 +200,7 @@ describe("OpenAI chat completions", () => {
       index: 0,
       id: got.calls.get(0)?.id,
       type: "function",
-      function: { name: "run_python", arguments: "" },
+      function: { name: "python_run", arguments: "" },
     });
     expect(got.toolDeltas[1]).toEqual({ index: 0, function: { arguments: expect.any(String) } });
     const fragments = got.toolDeltas.length - got.calls.size;
@@ -204,7 +209,7 @@ describe("OpenAI chat completions", () => {
 
   it("never calls a tool that was not offered", async () => {
     const got = await chat(
-      scripted("x", { reply: "Just text.", tool_call: { name: "run_python" } }),
+      scripted("x", { reply: "Just text.", tool_call: { name: "python_run" } }),
     );
     expect(got).toMatchObject({ text: "Just text.", finish: "stop" });
     expect(got.calls.size).toBe(0);
@@ -260,7 +265,7 @@ describe("OpenAI chat completions", () => {
     const ask = () =>
       openai().chat.completions.create({
         model: "m",
-        tools: [RUN_PYTHON],
+        tools: [PYTHON_RUN],
         messages: [{ role: "user", content: "list some primes" }],
       });
     const [a, b] = [await ask(), await ask()];
@@ -268,7 +273,7 @@ describe("OpenAI chat completions", () => {
       const first = r.choices[0]?.message.tool_calls?.[0];
       return first?.type === "function" ? first.function : undefined;
     };
-    expect(call(a)?.name).toBe("run_python");
+    expect(call(a)?.name).toBe("python_run");
     expect(call(b)).toEqual(call(a));
     expect(b.choices[0]?.message.content).toBe(a.choices[0]?.message.content);
     expect(b.usage).toEqual(a.usage);
@@ -299,14 +304,14 @@ describe("Anthropic Messages", () => {
   const withCall = (code: string) =>
     scripted("Add it up", {
       reply: "Let me compute that.",
-      tool_call: { name: "run_python", arguments: { code } },
+      tool_call: { name: "python_run", arguments: { code } },
     });
 
   it("streams text and tool_use blocks that the SDK assembles into a Message", async () => {
     const before = model.requests.length;
     const code = "total = sum(range(10))\nprint(total)";
     const stream = anthropic().messages.stream(
-      claude(withCall(code), { system: "Be brief.", tools: [RUN_PYTHON_ANTHROPIC] }),
+      claude(withCall(code), { system: "Be brief.", tools: [PYTHON_RUN_ANTHROPIC] }),
     );
     let deltas = 0;
     stream.on("streamEvent", (event) => {
@@ -319,7 +324,7 @@ describe("Anthropic Messages", () => {
       {
         type: "tool_use",
         id: expect.stringMatching(/^toolu_/),
-        name: "run_python",
+        name: "python_run",
         input: { code },
       },
     ]);
@@ -332,7 +337,7 @@ describe("Anthropic Messages", () => {
   });
 
   it("answers stream:false with the same Message", async () => {
-    const params = claude(withCall("print(1)"), { tools: [RUN_PYTHON_ANTHROPIC] });
+    const params = claude(withCall("print(1)"), { tools: [PYTHON_RUN_ANTHROPIC] });
     const whole = await anthropic().messages.create(params);
     const streamed = await anthropic().messages.stream(params).finalMessage();
     expect(whole.type).toBe("message");
@@ -494,29 +499,105 @@ describe("failures on cue", () => {
   });
 });
 
-describe("the demo, without a directive", () => {
-  const hasPython = spawnSync("python3", ["--version"]).status === 0;
+const dataDirs: string[] = [];
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
 
+/**
+ * Runs a demo program with the machine's python3: a temporary directory stands in for /data and
+ * `display` (the browser's helper) only records what it was given.
+ */
+function runDemoProgram(code: string) {
+  const dir = mkdtempSync(join(tmpdir(), "demo-data-"));
+  dataDirs.push(dir);
+  const program = [
+    "import json as _json",
+    "_shown = []",
+    "def display(value, mime=None):",
+    "    _shown.append(value)",
+    code.replaceAll("/data", dir),
+    "print(_json.dumps(_shown))",
+  ].join("\n");
+  const run = spawnSync("python3", ["-c", program], { encoding: "utf8" });
+  if (run.status !== 0)
+    throw new Error(`python3 failed (${run.status}): ${run.error ?? run.stderr}`);
+  const lines = run.stdout.replaceAll(dir, "/data").trimEnd().split("\n");
+  const shown = JSON.parse(lines.pop() ?? "[]") as unknown[];
+  return { dir, stdout: lines.join("\n"), shown };
+}
+
+const demoCode = (request: string) =>
+  demoTurn({ userText: request, toolOutput: null, toolFailed: false, toolNames: ["python_run"] })
+    .calls[0]?.arguments.code ?? "";
+
+describe("the demo, without a directive", () => {
+  // The first four are the example prompts the browser's empty screen offers, word for word.
   it.each([
-    ["Plot a sine wave chart", /import matplotlib[\s\S]*savefig\("\/data\/sine.png"\)/, null],
-    ["Which numbers below 100 are prime?", /def primes_below/, "25 primes below 100"],
+    [
+      "Plot a sine wave",
+      /\nimport matplotlib\.pyplot as plt\n[\s\S]*savefig\("\/data\/sine.png"\)[\s\S]*\nplt\.show\(\)$/,
+      null,
+    ],
+    ["List the primes below 100", /def primes_below/, "25 primes below 100"],
+    [
+      "Save a multiplication table to /data and show it",
+      /^import csv$[\s\S]*display\(path\)/m,
+      "Saved /data/times-table.csv",
+    ],
+    [
+      "Draw a colour gradient as a PNG",
+      /^import struct\nimport zlib$[\s\S]*display\("\/data\/gradient.png"\)/m,
+      "Saved /data/gradient.png: 256×128 pixels",
+    ],
     ["Show me the fibonacci sequence", /def fibonacci/, "First 20 Fibonacci numbers"],
-    ["Tell me about my data", /open\("\/data\/request.txt", "w"\)/, null],
-  ])("answers %j with a sentence and a run_python call", async (request, pattern, prints) => {
-    const got = await chat(request, { tools: [RUN_PYTHON] });
+    [
+      "Tell me about my data",
+      /open\("\/data\/request.txt", "w"\)/,
+      "Saved it to /data/request.txt",
+    ],
+  ])("answers %j with a sentence and a python_run call", async (request, pattern, prints) => {
+    const got = await chat(request, { tools: [PYTHON_RUN] });
     expect(got.text).toMatch(/^Here is a short Python program that .+\.$/);
     expect(got.finish).toBe("tool_calls");
-    expect(got.calls.get(0)?.name).toBe("run_python");
+    expect(got.calls.get(0)?.name).toBe("python_run");
     const args: unknown = JSON.parse(got.calls.get(0)?.args ?? "null");
     expect(args).toEqual({ code: expect.stringMatching(pattern) });
     const code = (args as { code: string }).code;
     expect(code).toMatch(/print\(/);
-    if (!hasPython) return;
-    // Every program is valid Python; those needing neither matplotlib nor /data run here too.
+    // Every program is valid Python; all but the plot (matplotlib comes from Pyodide's CDN) run.
     const parse = "import ast, sys; ast.parse(sys.stdin.read())";
     expect(spawnSync("python3", ["-c", parse], { input: code }).status).toBe(0);
-    if (prints)
-      expect(spawnSync("python3", ["-c", code], { encoding: "utf8" }).stdout).toContain(prints);
+    if (prints) expect(runDemoProgram(code).stdout).toContain(prints);
+  });
+
+  it("writes the multiplication table as CSV to /data and displays it", () => {
+    const { dir, shown } = runDemoProgram(
+      demoCode("Save a multiplication table to /data and show it"),
+    );
+    expect(shown).toEqual(["/data/times-table.csv"]);
+    const rows = readFileSync(join(dir, "times-table.csv"), "utf8").trimEnd().split("\r\n");
+    const range = Array.from({ length: 10 }, (_, i) => i + 1);
+    expect(rows).toHaveLength(11);
+    expect(rows[0]).toBe(["n", ...range.map((m) => `×${m}`)].join(","));
+    expect(rows[7]).toBe([7, ...range.map((m) => 7 * m)].join(","));
+  });
+
+  it("writes a 256×128 RGB gradient PNG to /data with only the standard library and displays it", () => {
+    const { dir, shown, stdout } = runDemoProgram(demoCode("Draw a colour gradient as a PNG"));
+    expect(shown).toEqual(["/data/gradient.png"]);
+    const png = readFileSync(join(dir, "gradient.png"));
+    expect(stdout).toContain(`${png.length} bytes`);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // IHDR (width, height, bit depth 8, colour type 2: RGB), then one IDAT of 128 filtered rows.
+    expect(png.toString("latin1", 12, 16)).toBe("IHDR");
+    expect([png.readUInt32BE(16), png.readUInt32BE(20), png[24], png[25]]).toEqual([
+      256, 128, 8, 2,
+    ]);
+    expect(png.toString("latin1", 37, 41)).toBe("IDAT");
+    const pixels = inflateSync(png.subarray(41, 41 + png.readUInt32BE(33)));
+    expect(pixels.length).toBe(128 * (1 + 256 * 3));
+    expect([...pixels.subarray(1, 4)]).not.toEqual([...pixels.subarray(-3)]);
   });
 
   it("comments on an OpenAI tool result by quoting its first line, finishing with `stop`", async () => {
@@ -527,11 +608,11 @@ describe("the demo, without a directive", () => {
         {
           role: "assistant",
           content: null,
-          tool_calls: [{ ...call, function: { name: "run_python", arguments: "{}" } }],
+          tool_calls: [{ ...call, function: { name: "python_run", arguments: "{}" } }],
         },
         { role: "tool", tool_call_id: "call_1", content: "\n25 primes below 100: [2, 3]\nbye" },
       ],
-      { tools: [RUN_PYTHON] },
+      { tools: [PYTHON_RUN] },
     );
     expect(got.text).toContain('"25 primes below 100: [2, 3]"');
     expect(got.finish).toBe("stop");
@@ -545,14 +626,14 @@ describe("the demo, without a directive", () => {
           { role: "user", content: "list the primes" },
           {
             role: "assistant",
-            content: [{ type: "tool_use", id: "toolu_1", name: "run_python", input: {} }],
+            content: [{ type: "tool_use", id: "toolu_1", name: "python_run", input: {} }],
           },
           {
             role: "user",
             content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "25 primes\n[2]" }],
           },
         ],
-        { tools: [RUN_PYTHON_ANTHROPIC] },
+        { tools: [PYTHON_RUN_ANTHROPIC] },
       ),
     );
     const message = await stream.finalMessage();

@@ -37,7 +37,9 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     "DATABASE_URL",
     "TEST_POSTGRES_SERVER_URL",
     "PORT",
+    "PG_DIR",
     "PGLITE_DIR",
+    "DEV_DATABASE",
     // A provider key set on the machine would turn the scripted demo off.
     "OPENAI_API_KEY",
     "ANTHROPIC_API_KEY",

@@ -26,10 +26,10 @@ const sessionMessages = (sessionId: string) =>
       .orderBy(asc(agentMessages.seq)),
   );
 
-const RUN_PYTHON = {
+const PYTHON_RUN = {
   type: "function",
   function: {
-    name: "run_python",
+    name: "python_run",
     description: "Run Python in the browser",
     parameters: { type: "object", properties: { code: { type: "string" } }, required: ["code"] },
   },
@@ -94,14 +94,14 @@ describe("POST /api/inference", () => {
     const res = await chat(browser, {
       stream: true,
       max_tokens: 200,
-      tools: [RUN_PYTHON],
+      tools: [PYTHON_RUN],
       messages: [
         { role: "system", content: "You write Python." },
         {
           role: "user",
           content: scripted("Add up the first ten numbers", {
             reply: "Let me compute that.",
-            tool_call: { name: "run_python", arguments: { code } },
+            tool_call: { name: "python_run", arguments: { code } },
           }),
         },
       ],
@@ -140,7 +140,7 @@ describe("POST /api/inference", () => {
       expect(call).toMatchObject({
         status: "proposed",
         proposedCode: code,
-        name: "run_python",
+        name: "python_run",
         messageId: messages[1]?.id,
       });
     });
@@ -150,7 +150,7 @@ describe("POST /api/inference", () => {
       stream: true,
       max_tokens: 100,
       session_id: sessionId,
-      tools: [RUN_PYTHON],
+      tools: [PYTHON_RUN],
       messages: [
         { role: "user", content: "Add up the first ten numbers" },
         {
@@ -160,7 +160,7 @@ describe("POST /api/inference", () => {
             {
               id: callId,
               type: "function",
-              function: { name: "run_python", arguments: JSON.stringify({ code }) },
+              function: { name: "python_run", arguments: JSON.stringify({ code }) },
             },
           ],
         },
@@ -237,7 +237,7 @@ describe("POST /api/inference", () => {
       stream: true,
       stream_options: { include_usage: true },
       max_tokens: 300,
-      tools: [RUN_PYTHON],
+      tools: [PYTHON_RUN],
       messages: [
         { role: "system", content: "Be brief." },
         {
@@ -245,8 +245,8 @@ describe("POST /api/inference", () => {
           content: scripted("pi please", {
             reply: "Computing pi.",
             tool_call: [
-              { name: "run_python", arguments: { code } },
-              { name: "run_python", arguments: { code: "print(2)" } },
+              { name: "python_run", arguments: { code } },
+              { name: "python_run", arguments: { code: "print(2)" } },
             ],
           }),
         },
@@ -315,7 +315,7 @@ describe("POST /api/inference", () => {
 describe("request parameters", () => {
   const tool = (strict: boolean) => ({
     type: "function",
-    function: { ...RUN_PYTHON.function, strict },
+    function: { ...PYTHON_RUN.function, strict },
   });
 
   it("reach an OpenAI-compatible provider as sent", async () => {
@@ -335,7 +335,7 @@ describe("request parameters", () => {
     expect(res.status).toBe(200);
     expect(await upstreamBody(marker)).toMatchObject({
       messages: [{ role: "user", name: "ada" }],
-      tools: [{ function: { name: "run_python", strict: true } }],
+      tools: [{ function: { name: "python_run", strict: true } }],
       parallel_tool_calls: false,
       seed: 7,
       reasoning_effort: "low",
@@ -368,7 +368,7 @@ describe("request parameters", () => {
     });
     expect(res.status).toBe(200);
     expect(await upstreamBody(marker)).toMatchObject({
-      tools: [{ name: "run_python", strict: true }],
+      tools: [{ name: "python_run", strict: true }],
       tool_choice: { type: "auto", disable_parallel_tool_use: true },
     });
   });

@@ -86,20 +86,20 @@ export async function readSse(res: Response): Promise<SseResult> {
 }
 
 /**
- * A streamed turn the scripted model answers with `reply` (if given) and a run_python call of
+ * A streamed turn the scripted model answers with `reply` (if given) and a python_run call of
  * `code`; its session and its events.
  */
 export async function runPythonTurn(browser: Browser, text: string, code: string, reply?: string) {
   const res = await chat(browser, {
     stream: true,
     max_tokens: 100,
-    tools: [{ type: "function", function: { name: "run_python", parameters: { type: "object" } } }],
+    tools: [{ type: "function", function: { name: "python_run", parameters: { type: "object" } } }],
     messages: [
       {
         role: "user",
         content: scripted(text, {
           ...(reply !== undefined && { reply }),
-          tool_call: { name: "run_python", arguments: { code } },
+          tool_call: { name: "python_run", arguments: { code } },
         }),
       },
     ],

@@ -57,7 +57,7 @@ describe("the official openai SDK", () => {
         {
           type: "function",
           function: {
-            name: "run_python",
+            name: "python_run",
             parameters: {
               type: "object",
               properties: { code: { type: "string" } },
@@ -72,7 +72,7 @@ describe("the official openai SDK", () => {
           role: "user",
           content: scripted("run something", {
             reply: "Running it now.",
-            tool_call: [{ name: "run_python", arguments: { code } }, { name: "list_files" }],
+            tool_call: [{ name: "python_run", arguments: { code } }, { name: "list_files" }],
           }),
         },
       ],
@@ -84,7 +84,7 @@ describe("the official openai SDK", () => {
     const call = choice?.message.tool_calls?.[0];
     expect(call?.type).toBe("function");
     if (call?.type !== "function") throw new Error("no function call");
-    expect(call.function.name).toBe("run_python");
+    expect(call.function.name).toBe("python_run");
     expect(JSON.parse(call.function.arguments)).toEqual({ code });
     expect(call.id).toMatch(/^call_[0-9a-f]{32}$/);
     // A tool without input: Anthropic streams no fragment, OpenAI's callers parse "{}".

@@ -1,6 +1,10 @@
 // The plain reads the client falls back to without live sync, and the public configuration.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
 import { Browser } from "./browser";
+import { ORIGIN } from "./helpers";
 import { account, chat, runPythonTurn, scripted, settled, usedTokens } from "./inference-helpers";
 
 describe("plain reads", () => {
@@ -101,12 +105,55 @@ describe("GET /api/config", () => {
       models: { id: string }[];
       demo_model: boolean;
       providers: string[];
+      python: { packages_url: string | null };
     }>();
     expect(config.sync).toBe("electric");
     expect(config.sign_in).toMatchObject({ google: false, oidc: { name: "OIDC" } });
     expect(config.providers.sort()).toEqual(["anthropic", "openai", "openrouter"]);
     expect(config.models.map((m) => m.id)).toContain("claude-haiku-4-5");
     expect(config.demo_model).toBe(false);
+    // Unset: the client loads Pyodide's packages from the official CDN.
+    expect(config.python).toEqual({ packages_url: null });
     expect(JSON.stringify(config)).not.toMatch(/sk-test|secret/i);
+  });
+
+  async function configWith(vars: Record<string, string>) {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request(`${ORIGIN}/api/config`), { ...env, ...vars }, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  }
+
+  it("names PYODIDE_PACKAGES_URL as the packages' base URL, always ending in /", async () => {
+    for (const [value, expected] of [
+      [
+        "https://mirror.example.com/pyodide/v0.28.0/full",
+        "https://mirror.example.com/pyodide/v0.28.0/full/",
+      ],
+      [" http://127.0.0.1:9000/pyodide/ ", "http://127.0.0.1:9000/pyodide/"],
+      ["https://cdn.example.com", "https://cdn.example.com/"],
+      ["", null],
+    ] as const) {
+      const res = await configWith({ PYODIDE_PACKAGES_URL: value });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ python: { packages_url: expected } });
+    }
+  });
+
+  it("treats an unusable PYODIDE_PACKAGES_URL as a misconfiguration", async () => {
+    for (const value of [
+      "cdn.example.com/pyodide/",
+      "/pyodide/",
+      "ftp://mirror.example.com/pyodide/",
+      "https://user:pass@mirror.example.com/pyodide/",
+      "https://mirror.example.com/pyodide/?v=1",
+      "https://mirror.example.com/pyodide/#full",
+    ]) {
+      const res = await configWith({ PYODIDE_PACKAGES_URL: value });
+      expect(res.status, value).toBe(500);
+      const body = await res.json<{ error: { code: string; message: string } }>();
+      expect(body.error.code).toBe("misconfigured");
+      expect(body.error.message).toContain("PYODIDE_PACKAGES_URL");
+    }
   });
 });

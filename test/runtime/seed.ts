@@ -31,7 +31,7 @@ export async function seedHistory(db: Database, accountId: string, tokens: numbe
     sessionId: session.id,
     messageId: assistant.id,
     position: 0,
-    name: "run_python",
+    name: "python_run",
     arguments: '{"code":"print(1)"}',
     proposedCode: "print(1)",
   });

@@ -1,0 +1,62 @@
+// First load: sign the visitor in (anonymously, without a click, if they are new), learn what
+// the deployment offers, finish a sign-in round trip, then open the conversation in the URL.
+import { batch } from "@preact/signals";
+import { getConfig, getMe, signInAnonymously } from "../api/account";
+import { ApiError } from "../api/http";
+import type { Me } from "../api/types";
+import { kernel } from "../python/kernel";
+import { bootState, config, me, quota } from "../state/account";
+import { startSync } from "../sync";
+import { finishLinking } from "./account";
+import { newChat, openSession } from "./conversations";
+import { explain } from "./explain";
+import { refreshFiles } from "./files";
+import { refreshSessions } from "./refresh";
+import { sessionInUrl } from "./route";
+
+const defaultPackagesUrl = `https://cdn.jsdelivr.net/pyodide/v${__PYODIDE_VERSION__}/full/`;
+
+async function whoAmI(): Promise<Me> {
+  try {
+    return await getMe();
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
+    await signInAnonymously();
+    return getMe();
+  }
+}
+
+export async function boot() {
+  try {
+    const [who, offered] = await Promise.all([whoAmI(), getConfig()]);
+    batch(() => {
+      config.value = offered;
+      me.value = who;
+      quota.value = who.quota;
+      bootState.value = { phase: "ready" };
+    });
+    kernel.use(who.account_id, offered.python?.packages_url ?? defaultPackagesUrl);
+    await finishLinking(who).catch(() => {});
+    const id = sessionInUrl();
+    if (id) void openSession(id);
+    else newChat();
+    void refreshSessions();
+    startSync(offered.sync);
+    prefetchPython();
+  } catch (error) {
+    bootState.value = { phase: "failed", message: explain(error, { anonymous: true }).message };
+  }
+}
+
+/** Python starts once the page is idle, so the first Run does not wait for it. */
+function prefetchPython() {
+  const start = () => kernel.ready().then(refreshFiles, () => {});
+  if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 2_000 });
+  else setTimeout(start, 500);
+}
+
+addEventListener("popstate", () => {
+  const id = sessionInUrl();
+  if (id) void openSession(id);
+  else newChat();
+});

@@ -1,0 +1,218 @@
+// The agent loop's turns: send the conversation, stream the answer into the transcript, and
+// pause on the code it proposes (cells.ts resumes it). Stop aborts the stream; the server
+// settles what was streamed.
+import { batch } from "@preact/signals";
+import { type StreamEvent, streamInference } from "../api/inference";
+import { allowedModels, me } from "../state/account";
+import { currentSessionId, sessions } from "../state/sessions";
+import { chosenModel } from "../state/settings";
+import { composerRestore, loopPhase, problem, turns } from "../state/transcript";
+import { type Accumulated, accumulate, codeOf, emptyMessage, partialCode } from "./accumulate";
+import { explain } from "./explain";
+import { toChatMessages } from "./history";
+import { PYTHON_TOOL, SYSTEM_PROMPT } from "./prompt";
+import { refreshAfterTurn } from "./refresh";
+import { showSessionInUrl } from "./route";
+import type { AnswerStatus, AssistantTurn, Cell, Turn } from "./types";
+
+let controller: AbortController | null = null;
+let counter = 0;
+const localKey = (kind: string) => `local-${kind}-${++counter}`;
+
+export function updateTurns(change: (turns: Turn[]) => Turn[]) {
+  turns.value = change(turns.value);
+}
+
+function updateAnswer(key: string, change: (turn: AssistantTurn) => AssistantTurn) {
+  updateTurns((all) => all.map((t) => (t.kind === "assistant" && t.key === key ? change(t) : t)));
+}
+
+export function currentModel(): string | null {
+  const allowed = allowedModels.value;
+  return allowed.find((m) => m.id === chosenModel.value)?.id ?? allowed[0]?.id ?? null;
+}
+
+/** Sends what the person wrote as the next turn. */
+export async function sendMessage(text: string) {
+  if (loopPhase.value !== "idle" || !text.trim()) return;
+  const user = { kind: "user" as const, key: localKey("user"), text };
+  batch(() => {
+    problem.value = null;
+    updateTurns((all) => [...all, user]);
+  });
+  await runTurn({ userKey: user.key, text });
+}
+
+/** Sends the conversation as it stands (after cells were resolved, or to retry). */
+export function continueTurn() {
+  return runTurn({ userKey: null, text: null });
+}
+
+function cellsOf(message: Accumulated, streaming: boolean): Cell[] {
+  return message.calls.map((call) => {
+    const code = streaming ? partialCode(call.arguments) : (codeOf(call.arguments) ?? "");
+    return {
+      id: call.id,
+      index: call.index,
+      name: call.name,
+      arguments: call.arguments,
+      proposedCode: code,
+      draft: code,
+      status: "streaming",
+      executedCode: null,
+      output: null,
+      run: null,
+    };
+  });
+}
+
+async function runTurn({ userKey, text }: { userKey: string | null; text: string | null }) {
+  const model = currentModel();
+  const anonymous = me.value?.is_anonymous ?? true;
+  if (!model) {
+    problem.value = { message: "No model is available right now. Reload the page in a moment." };
+    return;
+  }
+  const sessionAtStart = currentSessionId.value;
+  const body = {
+    model,
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: toChatMessages(SYSTEM_PROMPT, turns.value),
+    tools: [PYTHON_TOOL],
+    ...(sessionAtStart && { session_id: sessionAtStart }),
+  };
+  controller = new AbortController();
+  const signal = controller.signal;
+  loopPhase.value = "sending";
+  let events: AsyncGenerator<StreamEvent>;
+  try {
+    const stream = await streamInference(body, signal);
+    events = stream.events;
+    if (!sessionAtStart && stream.sessionId) openNewSession(stream.sessionId, text ?? "");
+  } catch (error) {
+    controller = null;
+    // Nothing was recorded: the person's message goes back into the composer.
+    batch(() => {
+      loopPhase.value = "idle";
+      if (userKey) {
+        updateTurns((all) => all.filter((t) => t.key !== userKey));
+        if (text !== null) composerRestore.value = text;
+      }
+    });
+    if (signal.aborted) return;
+    const explained = explain(error, { anonymous });
+    problem.value = {
+      message: explained.message,
+      offerSignIn: explained.signInHelps,
+      ...(explained.retryable && {
+        action: {
+          label: "Try again",
+          run: () => (text !== null ? sendRetry(text) : continueTurn()),
+        },
+      }),
+    };
+    return;
+  }
+
+  const answer: AssistantTurn = {
+    kind: "assistant",
+    key: localKey("answer"),
+    text: "",
+    status: "streaming",
+    finishReason: null,
+    problem: null,
+    cells: [],
+  };
+  batch(() => {
+    updateTurns((all) => [...all, answer]);
+    loopPhase.value = "streaming";
+  });
+
+  let message = emptyMessage();
+  let failure: unknown = null;
+  let scheduled = false;
+  let finished = false;
+  const paint = () => {
+    scheduled = false;
+    if (finished) return;
+    const snapshot = message;
+    updateAnswer(answer.key, (t) => ({
+      ...t,
+      text: snapshot.content,
+      cells: cellsOf(snapshot, true),
+    }));
+  };
+  try {
+    for await (const event of events) {
+      if (event.kind === "error") {
+        failure = event.error;
+        break;
+      }
+      message = accumulate(message, event.chunk);
+      if (!scheduled) {
+        scheduled = true;
+        // One paint per frame however fast tokens come; a hidden tab still catches up.
+        if (document.visibilityState === "visible") requestAnimationFrame(paint);
+        else setTimeout(paint, 100);
+      }
+    }
+  } catch (error) {
+    if (!signal.aborted) failure = error;
+  }
+  controller = null;
+  finished = true;
+  const status: AnswerStatus = signal.aborted ? "stopped" : failure ? "cut" : "done";
+  const runnable = status === "done" && message.finishReason === "tool_calls";
+  batch(() => {
+    updateAnswer(answer.key, (t) => ({
+      ...t,
+      text: message.content,
+      status,
+      finishReason: message.finishReason,
+      problem: failure ? explain(failure, { anonymous }).message : null,
+      cells: cellsOf(message, false).map((c) => ({
+        ...c,
+        status: runnable ? "proposed" : "incomplete",
+      })),
+    }));
+    loopPhase.value = "idle";
+  });
+  refreshAfterTurn();
+}
+
+/** A message refused before it was recorded is sent again as new. */
+function sendRetry(text: string) {
+  composerRestore.value = "";
+  return sendMessage(text);
+}
+
+function openNewSession(id: string, text: string) {
+  currentSessionId.value = id;
+  showSessionInUrl(id);
+  const now = new Date().toISOString();
+  if (!sessions.value.some((s) => s.id === id)) {
+    const title = text.trim().split("\n")[0]?.slice(0, 80) || "New chat";
+    sessions.value = [
+      { id, title, message_count: 0, created_at: now, updated_at: now },
+      ...sessions.value,
+    ];
+  }
+}
+
+/** Stops the answer streaming now; what arrived stays, and the server charges only that. */
+export function stopAnswer() {
+  controller?.abort();
+}
+
+/** Leaves whatever is streaming, for another conversation. */
+export function abandonTurn() {
+  controller?.abort();
+  controller = null;
+}
+
+/** After an answer was cut: the person's last message, sent again as a new turn. */
+export function askAgain() {
+  const last = turns.value.findLast((t) => t.kind === "user");
+  return last ? sendMessage(last.text) : continueTurn();
+}

@@ -1,0 +1,78 @@
+// The message box: Enter sends, Shift+Enter is a new line; Stop while an answer streams. A
+// message the server refused comes back here so nothing the person wrote is lost.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { skipWaiting } from "../agent/cells";
+import { sendMessage, stopAnswer } from "../agent/loop";
+import { composerRestore, loopPhase, waitingCells } from "../state/transcript";
+import { SendIcon, StopIcon } from "./icons";
+
+export function Composer() {
+  const [text, setText] = useState("");
+  const box = useRef<HTMLTextAreaElement>(null);
+  const phase = loopPhase.value;
+  const busy = phase === "sending" || phase === "streaming";
+  const waiting = waitingCells.value.some((c) => c.status === "proposed");
+
+  useEffect(() => {
+    const restored = composerRestore.value;
+    if (restored === null) return;
+    setText(restored);
+    composerRestore.value = null;
+    box.current?.focus();
+  }, [composerRestore.value]);
+
+  const send = async () => {
+    const message = text;
+    if (!message.trim() || busy || phase === "loading") return;
+    setText("");
+    if (waiting) await skipWaiting();
+    await sendMessage(message);
+  };
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      <label class="visually-hidden" for="message">
+        Message
+      </label>
+      <textarea
+        id="message"
+        ref={box}
+        rows={1}
+        value={text}
+        placeholder={
+          waiting
+            ? "Or write something else (the code above is then skipped)…"
+            : "Ask for something to compute…"
+        }
+        autofocus
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            void send();
+          }
+        }}
+      />
+      {busy ? (
+        <button type="button" class="button" onClick={stopAnswer} aria-label="Stop the answer">
+          <StopIcon /> Stop
+        </button>
+      ) : (
+        <button
+          type="submit"
+          class="button button-primary"
+          disabled={!text.trim() || phase === "loading"}
+          aria-label="Send"
+        >
+          <SendIcon />
+        </button>
+      )}
+    </form>
+  );
+}

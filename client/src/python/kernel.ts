@@ -1,0 +1,207 @@
+// The page's handle on the Python worker: starts it for an account, runs cells under a time
+// limit, and treats a dead or stuck worker as a state to show and recover from, never a hang.
+import { signal } from "@preact/signals";
+import type { FileEntry, FromWorker, Replies, Request, RunEvent, RunOutcome } from "./protocol";
+
+export type KernelState =
+  | { phase: "off" }
+  | { phase: "starting" }
+  | { phase: "ready" }
+  | { phase: "busy" }
+  | { phase: "failed"; reason: string };
+
+export interface RunResult extends RunOutcome {
+  /** Stopped by the time limit (or Stop) and the interpreter had to be thrown away. */
+  restarted: boolean;
+  timedOut: boolean;
+}
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (error: Error) => void;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/** How long an interrupted cell gets to unwind before the worker is replaced. */
+const INTERRUPT_GRACE_MS = 2_000;
+
+export class KernelStopped extends Error {}
+
+export class Kernel {
+  readonly state = signal<KernelState>({ phase: "off" });
+  /** crossOriginIsolated pages can interrupt Python in place (SIGINT into a shared buffer). */
+  readonly canInterrupt =
+    typeof SharedArrayBuffer !== "undefined" && globalThis.crossOriginIsolated;
+  private worker: Worker | null = null;
+  private started: Promise<void> | null = null;
+  private account: { id: string; packagesUrl: string } | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly interrupt = this.canInterrupt ? new Uint8Array(new SharedArrayBuffer(1)) : null;
+  private stopRun: ((why: "timeout" | "stop") => void) | null = null;
+
+  /** Whose /data the interpreter mounts; it starts on first use (or when prefetched). */
+  use(accountId: string, packagesUrl: string) {
+    if (this.account?.id === accountId) return;
+    this.account = { id: accountId, packagesUrl };
+    if (this.worker) this.shutdown(new KernelStopped("Python was restarted for another account"));
+  }
+
+  /** Resolves once Python is ready (starting it if needed). */
+  ready(): Promise<void> {
+    if (!this.account) return Promise.reject(new Error("Not signed in yet"));
+    return this.started ?? this.boot();
+  }
+
+  restart(): Promise<void> {
+    this.shutdown(new KernelStopped("Python was restarted"));
+    return this.boot();
+  }
+
+  private boot(): Promise<void> {
+    const account = this.account;
+    if (!account) throw new Error("No account");
+    this.state.value = { phase: "starting" };
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    this.worker = worker;
+    worker.onmessage = ({ data }: MessageEvent<FromWorker>) => this.receive(data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.fail(event.message || "The Python worker stopped unexpectedly");
+    };
+    const started = this.call({
+      type: "start",
+      accountId: account.id,
+      packagesUrl: account.packagesUrl,
+      interrupt: this.interrupt,
+    }).then(
+      () => {
+        if (this.worker === worker) this.state.value = { phase: "ready" };
+      },
+      (error: Error) => {
+        if (this.worker === worker) this.fail(error.message);
+        throw error;
+      },
+    );
+    this.started = started;
+    return started;
+  }
+
+  private fail(reason: string) {
+    this.shutdown(new KernelStopped(reason));
+    this.state.value = { phase: "failed", reason };
+  }
+
+  private shutdown(reason: Error) {
+    this.worker?.terminate();
+    this.worker = null;
+    this.started = null;
+    for (const pending of this.pending.values()) pending.reject(reason);
+    this.pending.clear();
+    this.state.value = { phase: "off" };
+  }
+
+  private receive(message: FromWorker) {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.type === "event") {
+      pending.onEvent?.(message.event);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.ok) pending.resolve(message.value as never);
+    else pending.reject(new Error(message.error));
+  }
+
+  private call<R extends Request>(
+    request: R,
+    onEvent?: (event: RunEvent) => void,
+  ): Promise<Replies[R["type"]]> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new KernelStopped("Python is not running"));
+    const id = this.nextId++;
+    return new Promise<Replies[R["type"]]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onEvent });
+      worker.postMessage({ id, ...request });
+    });
+  }
+
+  /**
+   * Runs a cell. The time limit counts from when the code starts (not while packages load); at
+   * the limit the cell gets a KeyboardInterrupt, and if it does not stop (or the page cannot
+   * interrupt) the interpreter is replaced: /data is kept, variables are not.
+   */
+  async run(
+    code: string,
+    timeLimitMs: number,
+    onEvent: (event: RunEvent) => void,
+  ): Promise<RunResult> {
+    await this.ready();
+    this.state.value = { phase: "busy" };
+    if (this.interrupt) this.interrupt[0] = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped: "timeout" | "stop" | null = null;
+    let hardStop: (() => void) | null = null;
+    const killed = new Promise<"killed">((resolve) => {
+      hardStop = () => resolve("killed");
+    });
+    const stop = (why: "timeout" | "stop") => {
+      if (stopped) return;
+      stopped = why;
+      clearTimeout(timer);
+      if (this.interrupt) {
+        this.interrupt[0] = 2; // SIGINT
+        timer = setTimeout(() => hardStop?.(), INTERRUPT_GRACE_MS);
+      } else {
+        hardStop?.();
+      }
+    };
+    this.stopRun = stop;
+    const outcome = this.call({ type: "run", code }, (event) => {
+      if (event.kind === "started") timer = setTimeout(() => stop("timeout"), timeLimitMs);
+      onEvent(event);
+    });
+    try {
+      const first = await Promise.race([outcome, killed]);
+      if (first === "killed") {
+        outcome.catch(() => {});
+        await this.restart();
+        return {
+          error: null,
+          interrupted: true,
+          packageError: null,
+          restarted: true,
+          timedOut: stopped === "timeout",
+        };
+      }
+      return { ...first, restarted: false, timedOut: stopped === "timeout" && first.interrupted };
+    } finally {
+      clearTimeout(timer);
+      this.stopRun = null;
+      if (this.state.value.phase === "busy") this.state.value = { phase: "ready" };
+    }
+  }
+
+  /** Stops the running cell, as the time limit would. */
+  stop() {
+    this.stopRun?.("stop");
+  }
+
+  files(): Promise<FileEntry[]> {
+    return this.ready().then(() => this.call({ type: "files" }));
+  }
+
+  read(path: string): Promise<Uint8Array> {
+    return this.ready().then(() => this.call({ type: "read", path }));
+  }
+
+  remove(path: string): Promise<FileEntry[]> {
+    return this.ready().then(() => this.call({ type: "delete", path }));
+  }
+
+  adopt(fromAccountId: string): Promise<Replies["adopt"]> {
+    return this.ready().then(() => this.call({ type: "adopt", fromAccountId }));
+  }
+}
+
+export const kernel = new Kernel();

@@ -1,0 +1,279 @@
+// The Python worker: Pyodide from the app's own static assets, one interpreter for the page's
+// life, the account's files mounted at /data (IDBFS, restored on start and persisted after every
+// change). Requests are handled one at a time, in order.
+/// <reference lib="webworker" />
+import type { PyodideInterface } from "pyodide";
+import MPL_BACKEND from "./gradual_mpl.py?raw";
+import {
+  DATA_ROOT,
+  type DisplayItem,
+  type FileEntry,
+  type FromWorker,
+  type Replies,
+  type Request,
+  type RunEvent,
+  type RunOutcome,
+  type ToWorker,
+} from "./protocol";
+import RUNTIME from "./runtime.py?raw";
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const BASE = `/pyodide/${__PYODIDE_VERSION__}/`;
+const DATA = "/data";
+const LIB = "/lib/gradual";
+
+type FS = PyodideInterface["FS"];
+type PyCallable = { (...args: unknown[]): unknown; destroy(): void };
+
+let py: PyodideInterface | null = null;
+let runCell: PyCallable | null = null;
+/** The request whose output is being produced, so stdout lands in the right cell. */
+let running: number | null = null;
+
+const post = (message: FromWorker, transfer: Transferable[] = []) =>
+  self.postMessage(message, transfer);
+const emit = (event: RunEvent, transfer: Transferable[] = []) => {
+  if (running !== null) post({ id: running, type: "event", event }, transfer);
+};
+
+/** Output is sent in batches: a loop printing a million lines must not flood the page. */
+function outputStream(kind: "stdout" | "stderr") {
+  const decoder = new TextDecoder();
+  let pending = "";
+  let since = 0;
+  const flush = () => {
+    pending += decoder.decode();
+    if (pending) emit({ kind, text: pending });
+    pending = "";
+  };
+  const write = (buffer: Uint8Array) => {
+    if (!pending) since = performance.now();
+    pending += decoder.decode(buffer, { stream: true });
+    if (pending.length > 8192 || performance.now() - since > 50) flush();
+    return buffer.length;
+  };
+  return { write, flush };
+}
+const stdout = outputStream("stdout");
+const stderr = outputStream("stderr");
+
+const syncfs = (fs: FS, populate: boolean) =>
+  new Promise<void>((resolve, reject) =>
+    fs.syncfs(populate, (error: unknown) => (error ? reject(error) : resolve())),
+  );
+
+function walk(fs: FS, dir: string, prefix = ""): FileEntry[] {
+  const entries: FileEntry[] = [];
+  for (const name of fs.readdir(dir) as string[]) {
+    if (name === "." || name === "..") continue;
+    const full = `${dir}/${name}`;
+    const stat = fs.stat(full);
+    if (fs.isDir(stat.mode)) entries.push(...walk(fs, full, `${prefix}${name}/`));
+    else
+      entries.push({ path: `${prefix}${name}`, size: stat.size, modified: stat.mtime.getTime() });
+  }
+  return entries;
+}
+
+function files(): FileEntry[] {
+  const fs = ready().FS;
+  return walk(fs, fs.readlink(DATA)).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function ready(): PyodideInterface {
+  if (!py) throw new Error("Python has not started");
+  return py;
+}
+
+/** A path inside /data, refusing anything that would step out of it. */
+function dataPath(path: string): string {
+  const parts = path.split("/").filter((p) => p && p !== ".");
+  if (!parts.length || parts.includes("..")) throw new Error(`Not a file in /data: ${path}`);
+  return `${ready().FS.readlink(DATA)}/${parts.join("/")}`;
+}
+
+async function start(
+  accountId: string,
+  packagesUrl: string,
+  interrupt: Uint8Array | null,
+): Promise<Replies["start"]> {
+  if (py) throw new Error("Python is already running; restart the worker instead");
+  const { loadPyodide } = (await import(/* @vite-ignore */ `${BASE}pyodide.mjs`)) as {
+    loadPyodide: (options: object) => Promise<PyodideInterface>;
+  };
+  const instance = await loadPyodide({
+    indexURL: BASE,
+    packageBaseUrl: packagesUrl,
+    env: { MPLBACKEND: "module://gradual_mpl" },
+  });
+  instance.setStdout({ write: stdout.write });
+  instance.setStderr({ write: stderr.write });
+  if (interrupt) instance.setInterruptBuffer(interrupt);
+  const fs = instance.FS;
+  const home = `${DATA_ROOT}/${accountId}`;
+  fs.mkdirTree(home);
+  fs.mount(fs.filesystems.IDBFS, {}, home);
+  await syncfs(fs, true);
+  fs.symlink(home, DATA);
+  fs.mkdirTree(LIB);
+  fs.writeFile(`${LIB}/gradual_runtime.py`, RUNTIME);
+  fs.writeFile(`${LIB}/gradual_mpl.py`, MPL_BACKEND);
+  instance.registerJsModule("_gradual_bridge", {
+    emit_image(mime: string, data: Uint8Array, width?: number, height?: number, name?: string) {
+      display({
+        kind: "image",
+        mime,
+        data,
+        width: width ?? null,
+        height: height ?? null,
+        name: name ?? null,
+      });
+    },
+    emit_table(json: string) {
+      const table = JSON.parse(json) as Omit<Extract<DisplayItem, { kind: "table" }>, "kind">;
+      display({ kind: "table", ...table });
+    },
+    emit_html(html: string, text: string) {
+      display({ kind: "html", html, text });
+    },
+  });
+  instance.runPython(`
+import os, sys
+sys.path.insert(0, ${JSON.stringify(LIB)})
+os.chdir(${JSON.stringify(DATA)})
+import gradual_runtime
+`);
+  runCell = instance.pyimport("gradual_runtime").run as PyCallable;
+  py = instance;
+  return { version: instance.version };
+}
+
+function display(item: DisplayItem) {
+  // Output so far comes first, so text and pictures stay in the order the cell made them.
+  stdout.flush();
+  stderr.flush();
+  emit({ kind: "display", item }, item.kind === "image" ? [item.data.buffer] : []);
+}
+
+async function run(code: string): Promise<RunOutcome> {
+  const instance = ready();
+  const failures: string[] = [];
+  await instance.loadPackagesFromImports(code, {
+    messageCallback: (text: string) => emit({ kind: "loading", text }),
+    errorCallback: (text: string) => failures.push(text),
+  });
+  if (failures.length) {
+    return { error: null, interrupted: false, packageError: failures.join("\n") };
+  }
+  emit({ kind: "started" });
+  const before = snapshot();
+  const result = (await (runCell as PyCallable)(code)) as
+    | { toJs(): [string, boolean]; destroy(): void }
+    | undefined;
+  stdout.flush();
+  stderr.flush();
+  let outcome: RunOutcome = { error: null, interrupted: false, packageError: null };
+  if (result) {
+    const [error, interrupted] = result.toJs();
+    result.destroy();
+    outcome = { error, interrupted, packageError: null };
+  }
+  if (snapshot() !== before) await syncfs(instance.FS, false);
+  return outcome;
+}
+
+/** A cheap fingerprint of /data, so a cell that wrote nothing does not touch IndexedDB. */
+function snapshot(): string {
+  return JSON.stringify(files());
+}
+
+async function remove(path: string): Promise<FileEntry[]> {
+  const fs = ready().FS;
+  fs.unlink(dataPath(path));
+  await syncfs(fs, false);
+  return files();
+}
+
+/** Brings another account's files (an anonymous one merged into this) into /data. */
+async function adopt(fromAccountId: string): Promise<Replies["adopt"]> {
+  const fs = ready().FS;
+  const source = `${DATA_ROOT}/${fromAccountId}`;
+  const target = fs.readlink(DATA);
+  if (source === target) return { moved: 0 };
+  fs.mkdirTree(source);
+  fs.mount(fs.filesystems.IDBFS, {}, source);
+  let moved = 0;
+  try {
+    await syncfs(fs, true);
+    for (const entry of walk(fs, source)) {
+      const to = freeName(fs, `${target}/${entry.path}`);
+      fs.mkdirTree(to.slice(0, to.lastIndexOf("/")));
+      fs.writeFile(to, fs.readFile(`${source}/${entry.path}`));
+      moved += 1;
+    }
+    await syncfs(fs, false);
+  } finally {
+    fs.unmount(source);
+  }
+  await new Promise<void>((resolve) => {
+    const request = indexedDB.deleteDatabase(source);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+  return { moved };
+}
+
+/** `path`, or `name (2).ext`, `name (3).ext`… if a file already has that name. */
+function freeName(fs: FS, path: string): string {
+  const exists = (p: string) => fs.analyzePath(p).exists;
+  if (!exists(path)) return path;
+  const dot = path.lastIndexOf(".");
+  const slash = path.lastIndexOf("/");
+  const [stem, ext] = dot > slash + 1 ? [path.slice(0, dot), path.slice(dot)] : [path, ""];
+  for (let n = 2; ; n++) {
+    const candidate = `${stem} (${n})${ext}`;
+    if (!exists(candidate)) return candidate;
+  }
+}
+
+async function handle(request: Request): Promise<{ value: unknown; transfer?: Transferable[] }> {
+  switch (request.type) {
+    case "start":
+      return { value: await start(request.accountId, request.packagesUrl, request.interrupt) };
+    case "run":
+      return { value: await run(request.code) };
+    case "files":
+      return { value: files() };
+    case "read": {
+      const data = ready().FS.readFile(dataPath(request.path)) as Uint8Array;
+      return { value: data, transfer: [data.buffer] };
+    }
+    case "delete":
+      return { value: await remove(request.path) };
+    case "adopt":
+      return { value: await adopt(request.fromAccountId) };
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = ({ data }: MessageEvent<ToWorker>) => {
+  queue = queue.then(async () => {
+    running = data.id;
+    try {
+      const { value, transfer = [] } = await handle(data);
+      post(
+        { id: data.id, type: "reply", ok: true, value: value as Replies[keyof Replies] },
+        transfer,
+      );
+    } catch (error) {
+      post({
+        id: data.id,
+        type: "reply",
+        ok: false,
+        error: (error as Error)?.message ?? String(error),
+      });
+    } finally {
+      running = null;
+    }
+  });
+};
