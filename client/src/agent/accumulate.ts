@@ -86,6 +86,9 @@ export function partialCode(argumentsText: string): string {
       i += 1;
     }
   }
+  // Half of a surrogate pair would show as a replacement character until its other half comes.
+  // (An escape only when an odd number of backslashes leads to it.)
+  raw = raw.replace(/((?:^|[^\\])(?:\\\\)*)\\u[dD][89abAB][0-9a-fA-F]{2}$/, "$1");
   try {
     return JSON.parse(`"${raw}"`) as string;
   } catch {

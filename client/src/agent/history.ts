@@ -106,6 +106,10 @@ export function withLocalState(stored: Turn[], local: Turn[]): Turn[] {
           cells: turn.cells.map((cell) => {
             const mine = cells.get(cell.id);
             if (!mine) return cell;
+            // Run or skipped here while its report is still on the way: this page knows better.
+            const ahead =
+              cell.status === "proposed" && !["proposed", "streaming"].includes(mine.status);
+            if (ahead) return mine;
             return {
               ...cell,
               run: mine.run,

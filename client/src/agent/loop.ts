@@ -1,7 +1,7 @@
 // The agent loop's turns: send the conversation, stream the answer into the transcript, and
 // pause on the code it proposes (cells.ts resumes it). Stop aborts the stream; the server
 // settles what was streamed.
-import { batch } from "@preact/signals";
+import { batch, effect } from "@preact/signals";
 import { type StreamEvent, streamInference } from "../api/inference";
 import { allowedModels, me } from "../state/account";
 import { currentSessionId, sessions } from "../state/sessions";
@@ -32,8 +32,20 @@ export function currentModel(): string | null {
   return allowed.find((m) => m.id === chosenModel.value)?.id ?? allowed[0]?.id ?? null;
 }
 
+/** Resolves once the open conversation has loaded (a message sent meanwhile waits for it). */
+function loaded(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = effect(() => {
+      if (loopPhase.value === "loading") return;
+      queueMicrotask(() => stop());
+      resolve();
+    });
+  });
+}
+
 /** Sends what the person wrote as the next turn. */
 export async function sendMessage(text: string) {
+  if (loopPhase.value === "loading") await loaded();
   if (loopPhase.value !== "idle" || !text.trim()) return;
   const user = { kind: "user" as const, key: localKey("user"), text };
   batch(() => {

@@ -13,6 +13,7 @@ export function fitBytes(text: string, max: number): string {
   if (encoded.length <= max) return text;
   const marker = "\n… [output truncated] …\n";
   const half = Math.floor((max - new TextEncoder().encode(marker).length) / 2);
+  if (half <= 0) return new TextDecoder().decode(encoded.subarray(0, max)).replace(/\uFFFD+$/, "");
   // A character cut in two decodes to U+FFFD at the edge; it is dropped.
   const decode = (part: Uint8Array) =>
     new TextDecoder().decode(part).replace(/^\uFFFD+|\uFFFD+$/g, "");

@@ -37,7 +37,7 @@ export async function streamInference(body: unknown, signal: AbortSignal): Promi
   return { sessionId: res.headers.get("x-session-id"), events: read(res.body) };
 }
 
-async function* read(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+export async function* read(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
   const queue: StreamEvent[] = [];
   // [DONE], or an error frame: either way the server said how the answer ended.
   let ended = false;

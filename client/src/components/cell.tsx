@@ -85,6 +85,9 @@ function Output({ cell }: { cell: CellModel }) {
     return (
       <output class="output" aria-label="Output">
         <pre>{cell.output}</pre>
+        <p class="output-caption">
+          The run's report as the model received it; pictures are not kept.
+        </p>
       </output>
     );
   }

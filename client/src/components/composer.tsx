@@ -23,7 +23,7 @@ export function Composer() {
 
   const send = async () => {
     const message = text;
-    if (!message.trim() || busy || phase === "loading") return;
+    if (!message.trim() || busy) return;
     setText("");
     if (waiting) await skipWaiting();
     await sendMessage(message);
@@ -67,7 +67,7 @@ export function Composer() {
         <button
           type="submit"
           class="button button-primary"
-          disabled={!text.trim() || phase === "loading"}
+          disabled={!text.trim()}
           aria-label="Send"
         >
           <SendIcon />
