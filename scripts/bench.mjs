@@ -2,6 +2,7 @@
 // one run. Time to first token and total stream time through the app vs straight to the model
 // (median, p99, ratio) at 1 and 50 concurrent streams, and reservations per second on one hot
 // account. Starts its own Postgres, scripted model and the Worker in workerd; prints a table.
+// Then the page, in headless Chromium (scripts/lib/page-bench.mjs).
 // Two floors are measured beside them (see startPassThrough): a bare pass-through Worker, and a
 // relay through a Durable Object that reads each chunk in JavaScript. With each path goes the
 // CPU the Workers' processes spent per stream. BENCH_INSPECTOR_PORT opens the app's workerd to
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { ROOT } from "./lib/local-config.mjs";
 import { freePort, waitForHttp } from "./lib/net.mjs";
+import { measurePage } from "./lib/page-bench.mjs";
 import { hasPgBouncer, startPgBouncer } from "./lib/pgbouncer.mjs";
 import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mjs";
 import { start } from "./lib/process.mjs";
@@ -162,132 +164,138 @@ async function main() {
       "gradual_bench",
     );
     await applyMigrations(databaseUrl);
-    let appDatabaseUrl = databaseUrl;
-    if (hasPgBouncer()) {
-      const bouncer = await startPgBouncer(databaseUrl);
-      stops.push(() => bouncer.stop());
-      appDatabaseUrl = bouncer.url;
-      console.log(
-        "bench: the app reaches Postgres through PgBouncer (session pooling), as Hyperdrive pools in production",
-      );
-    } else {
-      console.log(
-        "bench: no PgBouncer (apt-get install pgbouncer): every request opens a fresh Postgres backend, which Hyperdrive's pool avoids in production",
-      );
-    }
-    const modelPort = await freePort();
-    const model = start(
-      process.execPath,
-      [join(ROOT, "scripts/scripted-model/server.mjs"), "--port", String(modelPort)],
-      process.env,
-    );
-    stops.push(model.stop);
-    const modelUrl = `http://127.0.0.1:${modelPort}`;
-    await waitForHttp(`${modelUrl}/v1/models`);
-
-    // In a process of their own, so the load generator does not share an event loop with
-    // Miniflare's local Hyperdrive proxy and log reader.
-    const workers = await startWorkersApart({
-      inspectorPort: process.env.BENCH_INSPECTOR_PORT
-        ? Number(process.env.BENCH_INSPECTOR_PORT)
-        : undefined,
-      databaseUrl: appDatabaseUrl,
-      upstream: modelUrl,
-      vars: {
-        ENVIRONMENT: "development",
-        OPENAI_API_KEY: "sk-bench",
-        OPENAI_BASE_URL: `${modelUrl}/v1`,
-        TIER_LIMITS: JSON.stringify({
-          pro: { concurrent_streams: 1000, requests_per_minute: 1000000 },
-        }),
-      },
-    });
-    stops.push(workers.stop);
-    const base = workers.app;
-    const { key, accountId } = await signUpProKey(base, databaseUrl);
-    const viaApp = {
-      url: `${base}/v1/chat/completions`,
-      headers: { authorization: `Bearer ${key}` },
-    };
-    const direct = {
-      url: `${modelUrl}/v1/chat/completions`,
-      headers: { authorization: "Bearer direct" },
-    };
-    const paths = {
-      direct,
-      bare: { url: `${workers.bare}/v1/chat/completions`, headers: direct.headers },
-      relay: { url: `${workers.bare}/relay/v1/chat/completions`, headers: direct.headers },
-      app: viaApp,
-    };
-
-    // What a fresh local Postgres connection costs, measured in this run: the health route
-    // (one connection, one query) against a route that touches nothing.
-    const floor = await roundTrips(`${base}/api/no-such-route`, 50);
-    const oneQuery = await roundTrips(`${base}/api/health`, 50);
-
-    // Warm every path (isolate start, connection setup) before measuring.
-    for (const path of Object.values(paths))
-      await batch(path.url, path.headers, { concurrency: 5, streams: 10 });
-
-    console.log(
-      `\nStreams of ${STREAM_TOKENS} tokens, ${CHUNK_DELAY_MS} ms apart, from the scripted model (ms)\n`,
-    );
-    console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99  cpu/stream");
-    for (const run of RUNS) {
-      // Alternate halves so drift (GC, warm-up) hits every path alike.
-      const half = { ...run, streams: run.streams / 2 };
-      const results = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
-      const cpu = Object.fromEntries(Object.keys(paths).map((name) => [name, 0]));
-      for (let round = 0; round < 2; round++) {
-        for (const [name, path] of Object.entries(paths)) {
-          const before = treeCpuMs(workers.pid);
-          results[name].push(...(await batch(path.url, path.headers, half)));
-          cpu[name] += treeCpuMs(workers.pid) - before;
-        }
-      }
-      const s = Object.fromEntries(
-        Object.keys(paths).map((name) => [name, summary(results[name], cpu[name])]),
-      );
-      const { app: a, direct: d } = s;
-      const rows = [
-        ...Object.keys(paths).map((name, n) => [
-          n === 0 ? run.concurrency : "",
-          name,
-          [...KEYS.map((key) => fmt(s[name][key])), fmt(s[name].cpu)],
-        ]),
-        ["", "added", [...KEYS.map((key) => fmt(a[key] - d[key])), BLANK]],
-        [
-          "",
-          "ratio",
-          KEYS.map((key) => (a[key] / d[key]).toFixed(key.startsWith("ttft") ? 2 : 3).padStart(8)),
-        ],
-        ["", "- relay", [...KEYS.map((key) => fmt(a[key] - s.relay[key])), BLANK]],
-      ];
-      for (const [concurrency, path, cells] of rows) row(concurrency, path, cells);
-      const ttftOk = a.ttft50 - d.ttft50 <= 5;
-      const totalOk = a.total50 / d.total50 <= 1.03;
-      row("", "target", [
-        `added ttft p50 ≤ 5 ms: ${ttftOk ? "met" : "MISSED"}; total p50 ≤ +3 %: ${totalOk ? "met" : "MISSED"}\n`,
-      ]);
-    }
-    console.log(
-      [
-        "direct: straight to the model. bare: through a Worker that only passes the stream on (what any Worker costs here).",
-        "relay: through a Worker and a Durable Object that reads each chunk in JavaScript and passes it on (the least this design does).",
-        "app: through the gateway. added and ratio: app against direct; - relay: app against relay.",
-        "cpu/stream: CPU ms the Workers' processes (workerd, and Miniflare's Node host with its local Hyperdrive proxy) spent per stream.",
-      ].join("\n"),
-    );
-    console.log(
-      `A fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker pays it on a key's first request in an isolate (later ones route from its cache; the Durable Object keeps its connection).`,
-    );
-    const hot = await hotAccount(viaApp, databaseUrl, accountId, { concurrency: 50, seconds: 5 });
-    console.log(
-      `Reservations on one hot account (each a whole gateway request: auth, reserve, stream, settle; 50 concurrent, 5 s): ${hot.perSecond.toFixed(0)}/s; used_tokens = sum of debits: ${hot.balanced}`,
-    );
+    // BENCH_ONLY=page measures only the page (and skips the gateway's few minutes).
+    if (process.env.BENCH_ONLY !== "page") await measureGateway(databaseUrl, stops);
+    if (process.env.BENCH_ONLY !== "gateway") await measurePage(databaseUrl);
   } finally {
     for (const stop of stops.reverse()) await stop?.();
   }
+}
+
+async function measureGateway(databaseUrl, stops) {
+  let appDatabaseUrl = databaseUrl;
+  if (hasPgBouncer()) {
+    const bouncer = await startPgBouncer(databaseUrl);
+    stops.push(() => bouncer.stop());
+    appDatabaseUrl = bouncer.url;
+    console.log(
+      "bench: the app reaches Postgres through PgBouncer (session pooling), as Hyperdrive pools in production",
+    );
+  } else {
+    console.log(
+      "bench: no PgBouncer (apt-get install pgbouncer): every request opens a fresh Postgres backend, which Hyperdrive's pool avoids in production",
+    );
+  }
+  const modelPort = await freePort();
+  const model = start(
+    process.execPath,
+    [join(ROOT, "scripts/scripted-model/server.mjs"), "--port", String(modelPort)],
+    process.env,
+  );
+  stops.push(model.stop);
+  const modelUrl = `http://127.0.0.1:${modelPort}`;
+  await waitForHttp(`${modelUrl}/v1/models`);
+
+  // In a process of their own, so the load generator does not share an event loop with
+  // Miniflare's local Hyperdrive proxy and log reader.
+  const workers = await startWorkersApart({
+    inspectorPort: process.env.BENCH_INSPECTOR_PORT
+      ? Number(process.env.BENCH_INSPECTOR_PORT)
+      : undefined,
+    databaseUrl: appDatabaseUrl,
+    upstream: modelUrl,
+    vars: {
+      ENVIRONMENT: "development",
+      OPENAI_API_KEY: "sk-bench",
+      OPENAI_BASE_URL: `${modelUrl}/v1`,
+      TIER_LIMITS: JSON.stringify({
+        pro: { concurrent_streams: 1000, requests_per_minute: 1000000 },
+      }),
+    },
+  });
+  stops.push(workers.stop);
+  const base = workers.app;
+  const { key, accountId } = await signUpProKey(base, databaseUrl);
+  const viaApp = {
+    url: `${base}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${key}` },
+  };
+  const direct = {
+    url: `${modelUrl}/v1/chat/completions`,
+    headers: { authorization: "Bearer direct" },
+  };
+  const paths = {
+    direct,
+    bare: { url: `${workers.bare}/v1/chat/completions`, headers: direct.headers },
+    relay: { url: `${workers.bare}/relay/v1/chat/completions`, headers: direct.headers },
+    app: viaApp,
+  };
+
+  // What a fresh local Postgres connection costs, measured in this run: the health route
+  // (one connection, one query) against a route that touches nothing.
+  const floor = await roundTrips(`${base}/api/no-such-route`, 50);
+  const oneQuery = await roundTrips(`${base}/api/health`, 50);
+
+  // Warm every path (isolate start, connection setup) before measuring.
+  for (const path of Object.values(paths))
+    await batch(path.url, path.headers, { concurrency: 5, streams: 10 });
+
+  console.log(
+    `\nStreams of ${STREAM_TOKENS} tokens, ${CHUNK_DELAY_MS} ms apart, from the scripted model (ms)\n`,
+  );
+  console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99  cpu/stream");
+  for (const run of RUNS) {
+    // Alternate halves so drift (GC, warm-up) hits every path alike.
+    const half = { ...run, streams: run.streams / 2 };
+    const results = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
+    const cpu = Object.fromEntries(Object.keys(paths).map((name) => [name, 0]));
+    for (let round = 0; round < 2; round++) {
+      for (const [name, path] of Object.entries(paths)) {
+        const before = treeCpuMs(workers.pid);
+        results[name].push(...(await batch(path.url, path.headers, half)));
+        cpu[name] += treeCpuMs(workers.pid) - before;
+      }
+    }
+    const s = Object.fromEntries(
+      Object.keys(paths).map((name) => [name, summary(results[name], cpu[name])]),
+    );
+    const { app: a, direct: d } = s;
+    const rows = [
+      ...Object.keys(paths).map((name, n) => [
+        n === 0 ? run.concurrency : "",
+        name,
+        [...KEYS.map((key) => fmt(s[name][key])), fmt(s[name].cpu)],
+      ]),
+      ["", "added", [...KEYS.map((key) => fmt(a[key] - d[key])), BLANK]],
+      [
+        "",
+        "ratio",
+        KEYS.map((key) => (a[key] / d[key]).toFixed(key.startsWith("ttft") ? 2 : 3).padStart(8)),
+      ],
+      ["", "- relay", [...KEYS.map((key) => fmt(a[key] - s.relay[key])), BLANK]],
+    ];
+    for (const [concurrency, path, cells] of rows) row(concurrency, path, cells);
+    const ttftOk = a.ttft50 - d.ttft50 <= 5;
+    const totalOk = a.total50 / d.total50 <= 1.03;
+    row("", "target", [
+      `added ttft p50 ≤ 5 ms: ${ttftOk ? "met" : "MISSED"}; total p50 ≤ +3 %: ${totalOk ? "met" : "MISSED"}\n`,
+    ]);
+  }
+  console.log(
+    [
+      "direct: straight to the model. bare: through a Worker that only passes the stream on (what any Worker costs here).",
+      "relay: through a Worker and a Durable Object that reads each chunk in JavaScript and passes it on (the least this design does).",
+      "app: through the gateway. added and ratio: app against direct; - relay: app against relay.",
+      "cpu/stream: CPU ms the Workers' processes (workerd, and Miniflare's Node host with its local Hyperdrive proxy) spent per stream.",
+    ].join("\n"),
+  );
+  console.log(
+    `A fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker pays it on a key's first request in an isolate (later ones route from its cache; the Durable Object keeps its connection).`,
+  );
+  const hot = await hotAccount(viaApp, databaseUrl, accountId, { concurrency: 50, seconds: 5 });
+  console.log(
+    `Reservations on one hot account (each a whole gateway request: auth, reserve, stream, settle; 50 concurrent, 5 s): ${hot.perSecond.toFixed(0)}/s; used_tokens = sum of debits: ${hot.balanced}`,
+  );
 }
 
 /** Median latency of `count` sequential GETs. */

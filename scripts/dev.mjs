@@ -58,7 +58,10 @@ async function main() {
     "SCRIPTED_MODEL_URL",
   ].some((key) => config[key]);
   if (!hasModel) {
-    const model = await startScriptedModel();
+    // At about a real model's pace, so the demo shows answers streaming in.
+    const model = await startScriptedModel({
+      demoPace: { first_token_delay_ms: 300, chunk_delay_ms: 12 },
+    });
     cleanups.push(() => model.stop());
     vars.SCRIPTED_MODEL_URL = `${model.url}/v1`;
     console.log(`dev: no provider key set; serving the scripted demo model from ${model.url}`);

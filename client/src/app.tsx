@@ -31,7 +31,7 @@ function useFollow() {
   const list = turns.value;
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+    if (el && list.length && atBottom.current) el.scrollTop = el.scrollHeight;
   }, [list]);
   return scroller;
 }

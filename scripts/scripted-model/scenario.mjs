@@ -27,6 +27,7 @@ import { demoTurn } from "./demo.mjs";
  * @property {"stop" | "length" | "tool_calls"} finish
  * @property {number} completionTokens Tokens in `pieces`: what usage reports.
  * @property {Directive} directive
+ * @property {boolean} demo The demo answered (no directive).
  */
 
 /**
@@ -204,6 +205,7 @@ export function plan(turn) {
     finish: truncated ? "length" : calls.length ? "tool_calls" : "stop",
     completionTokens,
     directive: directive ?? {},
+    demo: directive === null,
   };
 }
 

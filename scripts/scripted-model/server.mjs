@@ -167,7 +167,7 @@ function recordedContaining(requests, text) {
     .map((r) => ({ path: r.path, outcome: r.outcome, body: r.body }));
 }
 
-async function handle(req, res, requests, seq) {
+async function handle(req, res, requests, seq, demoPace) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const raw = await readBody(req);
   let body = null;
@@ -218,7 +218,8 @@ async function handle(req, res, requests, seq) {
     if (!(error instanceof RequestError)) throw error;
     return sendJson(res, error.status, protocol.error(error.status, error.message), headers);
   }
-  const d = scene.directive;
+  // The demo speaks at a model's pace when asked to (npm run dev); directives set their own.
+  const d = scene.demo ? demoPace : scene.directive;
   if (d.fail !== undefined)
     return sendJson(res, d.fail, protocol.error(d.fail, `Scripted failure (${d.fail}).`), headers);
   if (body.stream === true)
@@ -230,18 +231,19 @@ async function handle(req, res, requests, seq) {
 }
 
 /**
- * Starts the server; `port: 0` picks a free port.
- * @param {{ port?: number, host?: string }} [options]
+ * Starts the server; `port: 0` picks a free port. `demoPace` delays the demo's answers like a
+ * real model's (first token, then between tokens); tests leave it off and get them at once.
+ * @param {{ port?: number, host?: string, demoPace?: { first_token_delay_ms: number, chunk_delay_ms: number } }} [options]
  * @returns {Promise<{ url: string, stop: () => Promise<void>, requests: RecordedRequest[] }>}
  */
-export async function startScriptedModel({ port = 0, host = "127.0.0.1" } = {}) {
+export async function startScriptedModel({ port = 0, host = "127.0.0.1", demoPace = {} } = {}) {
   /** @type {RecordedRequest[]} */
   const requests = [];
   const sockets = new Set();
   let seq = 0;
   const server = createServer((req, res) => {
     seq += 1;
-    handle(req, res, requests, seq).catch((error) => {
+    handle(req, res, requests, seq, demoPace).catch((error) => {
       if (!res.headersSent) sendJson(res, 500, openAIError(500, String(error)));
       else res.destroy();
     });

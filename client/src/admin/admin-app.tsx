@@ -1,201 +1,162 @@
 // The admin page at /admin: staff see accounts (tier editable), one account's buckets and keys,
 // the usage log and the audit trail. Everything comes from /api/admin, which enforces access.
-import { useCallback, useEffect, useState } from "preact/hooks";
-import { AccountDetail } from "./account-detail";
-import { type Account, ApiError, type AuditEntry, api, type Page, type Usage } from "./api";
+import "../styles/admin.css";
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { AccountsTab } from "./accounts-tab";
+import { ApiError, api, describe } from "./api";
+import { AuditTab } from "./audit-tab";
+import { ArrowLeftIcon } from "./icons";
+import { AccessCard } from "./states";
+import { UsageTab } from "./usage-tab";
 
-type Access = "checking" | "signed-out" | "forbidden" | "admin";
-type Tab = "accounts" | "usage" | "audit";
+type Access =
+  | { state: "checking" }
+  | { state: "signed-out" }
+  | { state: "forbidden"; message: string }
+  | { state: "failed"; message: string }
+  | { state: "admin"; email: string };
+
+const TABS = [
+  { id: "accounts", label: "Accounts", Panel: AccountsTab },
+  { id: "usage", label: "Usage", Panel: UsageTab },
+  { id: "audit", label: "Audit", Panel: AuditTab },
+] as const;
+type Tab = (typeof TABS)[number]["id"];
+
+// The open tab lives in the address (#usage), so a reload or a shared link keeps it.
+const tabFromHash = (): Tab => TABS.find((t) => `#${t.id}` === location.hash)?.id ?? "accounts";
 
 export function AdminApp() {
-  const [access, setAccess] = useState<Access>("checking");
-  const [tab, setTab] = useState<Tab>("accounts");
-  const [error, setError] = useState<string | null>(null);
-  const onError = useCallback(
-    (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
-    [],
-  );
-
-  useEffect(() => {
-    api("/api/admin/me").then(
-      () => setAccess("admin"),
-      (e) => setAccess(e instanceof ApiError && e.status === 403 ? "forbidden" : "signed-out"),
+  const [access, setAccess] = useState<Access>({ state: "checking" });
+  const check = useCallback(() => {
+    setAccess({ state: "checking" });
+    api<{ email: string }>("/api/admin/me").then(
+      ({ email }) => setAccess({ state: "admin", email }),
+      (e) =>
+        setAccess(
+          e instanceof ApiError && e.status === 401
+            ? { state: "signed-out" }
+            : e instanceof ApiError && e.status === 403
+              ? { state: "forbidden", message: e.message }
+              : { state: "failed", message: describe(e) },
+        ),
     );
   }, []);
+  useEffect(check, [check]);
+  useEffect(() => {
+    document.title = "Admin · Gradual";
+  }, []);
 
-  if (access === "checking") return <p>Checking access…</p>;
-  if (access === "signed-out") return <p>Sign in with a staff account to use the admin page.</p>;
-  if (access === "forbidden") return <p>This account is not on the staff list.</p>;
   return (
-    <main>
-      <h1>Gradual admin</h1>
-      <nav>
-        {(["accounts", "usage", "audit"] as const).map((t) => (
-          <button type="button" key={t} disabled={tab === t} onClick={() => setTab(t)}>
-            {t}
+    <div class="admin">
+      <header class="admin-bar">
+        <div class="admin-brand">
+          <span class="brand-mark" aria-hidden="true" />
+          <span>Gradual</span>
+          <span class="chip chip-accent">Admin</span>
+        </div>
+        {access.state === "admin" && <span class="admin-who">{access.email}</span>}
+        <a class="button button-small admin-back" href="/">
+          <ArrowLeftIcon />
+          Back to app
+        </a>
+      </header>
+      {access.state === "admin" ? <Sections /> : <Gate access={access} retry={check} />}
+    </div>
+  );
+}
+
+function Gate({
+  access,
+  retry,
+}: {
+  access: Exclude<Access, { state: "admin" }>;
+  retry: () => void;
+}) {
+  const home = (label: string): ComponentChildren => (
+    <a class="button button-primary" href="/">
+      {label}
+    </a>
+  );
+  switch (access.state) {
+    case "checking":
+      return <AccessCard title="Checking your access…" busy />;
+    case "signed-out":
+      return (
+        <AccessCard title="Sign in to continue">
+          <p>The admin page is for Gradual staff. Sign in on the app, then come back here.</p>
+          {home("Go to Gradual")}
+        </AccessCard>
+      );
+    case "forbidden":
+      return (
+        <AccessCard title="This page is for staff">
+          <p>{access.message.replace(/\.?$/, ".")}</p>
+          <p class="admin-muted">If you have a staff account, sign in with it on the app.</p>
+          {home("Back to Gradual")}
+        </AccessCard>
+      );
+    case "failed":
+      return (
+        <AccessCard title="Access could not be checked">
+          <p>{access.message}</p>
+          <button type="button" class="button button-primary" onClick={retry}>
+            Retry
+          </button>
+        </AccessCard>
+      );
+  }
+}
+
+function Sections() {
+  const [tab, setTab] = useState<Tab>(tabFromHash);
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+  const select = (id: Tab, focus = false) => {
+    setTab(id);
+    history.replaceState(null, "", `#${id}`);
+    if (focus) tabs.current[TABS.findIndex((t) => t.id === id)]?.focus();
+  };
+  // Arrow keys move along the tabs (and wrap), Home and End jump to the ends.
+  const onKeyDown = (e: KeyboardEvent) => {
+    const at = TABS.findIndex((t) => t.id === tab);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    const next = TABS[(to + TABS.length) % TABS.length];
+    if (next) select(next.id, true);
+  };
+  const active = TABS.find((t) => t.id === tab) ?? TABS[0];
+  return (
+    <main class="admin-main">
+      <div class="admin-tabs" role="tablist" aria-label="Admin sections" onKeyDown={onKeyDown}>
+        {TABS.map((t, i) => (
+          <button
+            type="button"
+            role="tab"
+            key={t.id}
+            id={`admin-tab-${t.id}`}
+            class="admin-tab"
+            aria-selected={t.id === tab}
+            aria-controls={`admin-panel-${t.id}`}
+            tabIndex={t.id === tab ? 0 : -1}
+            ref={(el) => {
+              tabs.current[i] = el;
+            }}
+            onClick={() => select(t.id)}
+          >
+            {t.label}
           </button>
         ))}
-      </nav>
-      {error && <p role="alert">{error}</p>}
-      {tab === "accounts" && <Accounts onError={onError} />}
-      {tab === "usage" && <UsageLog onError={onError} />}
-      {tab === "audit" && <Audit onError={onError} />}
-    </main>
-  );
-}
-
-function Accounts({ onError }: { onError: (e: unknown) => void }) {
-  const [rows, setRows] = useState<Account[]>([]);
-  const [open, setOpen] = useState<string | null>(null);
-  const load = useCallback(
-    () => api<Page<Account>>("/api/admin/accounts").then((p) => setRows(p.data), onError),
-    [onError],
-  );
-  useEffect(() => void load(), [load]);
-  const setTier = (id: string, tier: string) =>
-    api(`/api/admin/accounts/${id}/tier`, { method: "POST", body: { tier } }).then(load, onError);
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th>account</th>
-          <th>tier</th>
-          <th>linked</th>
-          <th>today</th>
-          <th>created</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((a) => [
-          <tr key={a.id}>
-            <td>
-              <button type="button" onClick={() => setOpen(open === a.id ? null : a.id)}>
-                {a.emails[0] ?? a.id.slice(0, 8)}
-              </button>
-            </td>
-            <td>
-              <select value={a.tier} onChange={(e) => setTier(a.id, e.currentTarget.value)}>
-                <option value="anon">anon</option>
-                <option value="free">free</option>
-                <option value="pro">pro</option>
-              </select>
-            </td>
-            <td>{a.providers.join(", ") || "—"}</td>
-            <td>{a.today ? `${a.today.used_tokens} / ${a.today.limit_tokens}` : "—"}</td>
-            <td>{a.created_at.slice(0, 10)}</td>
-          </tr>,
-          open === a.id && (
-            <tr key={`${a.id}-detail`}>
-              <td colSpan={5}>
-                <AccountDetail accountId={a.id} onError={onError} />
-              </td>
-            </tr>
-          ),
-        ])}
-      </tbody>
-    </table>
-  );
-}
-
-function UsageLog({ onError }: { onError: (e: unknown) => void }) {
-  const [rows, setRows] = useState<Usage[]>([]);
-  const [filter, setFilter] = useState({ account_id: "", model: "", status: "" });
-  const load = (before?: string) => {
-    const query = new URLSearchParams(
-      Object.entries({ ...filter, before: before ?? "" }).filter(([, v]) => v),
-    );
-    api<Page<Usage>>(`/api/admin/usage?${query}`).then(
-      (p) => setRows(before ? [...rows, ...p.data] : p.data),
-      onError,
-    );
-  };
-  // Load once; the filters apply when the form is submitted.
-  useEffect(() => load(), []);
-  return (
-    <section>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          load();
-        }}
+      </div>
+      <section
+        class="admin-panel"
+        role="tabpanel"
+        id={`admin-panel-${active.id}`}
+        aria-labelledby={`admin-tab-${active.id}`}
       >
-        {(["account_id", "model", "status"] as const).map((f) => (
-          <input
-            key={f}
-            placeholder={f}
-            value={filter[f]}
-            onInput={(e) => setFilter({ ...filter, [f]: e.currentTarget.value })}
-          />
-        ))}
-        <button type="submit">Filter</button>
-      </form>
-      <table>
-        <thead>
-          <tr>
-            <th>when</th>
-            <th>account</th>
-            <th>model</th>
-            <th>status</th>
-            <th>estimated</th>
-            <th>debited</th>
-            <th>ms</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((u) => (
-            <tr key={u.id}>
-              <td>{u.created_at.slice(0, 19)}</td>
-              <td>{u.account_id.slice(0, 8)}</td>
-              <td>{u.model}</td>
-              <td>{u.status}</td>
-              <td>{u.estimated_tokens}</td>
-              <td>{u.debited_tokens}</td>
-              <td>{u.latency_ms ?? "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {rows.length > 0 && (
-        <button type="button" onClick={() => load(rows.at(-1)?.created_at)}>
-          Older
-        </button>
-      )}
-    </section>
-  );
-}
-
-function Audit({ onError }: { onError: (e: unknown) => void }) {
-  const [rows, setRows] = useState<AuditEntry[]>([]);
-  useEffect(
-    () => void api<Page<AuditEntry>>("/api/admin/audit").then((p) => setRows(p.data), onError),
-    [onError],
-  );
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th>when</th>
-          <th>who</th>
-          <th>action</th>
-          <th>target</th>
-          <th>before → after</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((a) => (
-          <tr key={a.id}>
-            <td>{a.created_at.slice(0, 19)}</td>
-            <td>{a.actor_email}</td>
-            <td>{a.action}</td>
-            <td>{a.target_id.slice(0, 8)}</td>
-            <td>
-              <code>
-                {JSON.stringify(a.before)} → {JSON.stringify(a.after)}
-              </code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+        <active.Panel />
+      </section>
+    </main>
   );
 }

@@ -20,9 +20,30 @@ export async function api<T>(path: string, init?: { method?: string; body?: unkn
   return body as T;
 }
 
+/** What went wrong, as a sentence for the page: the server's message, or why it was not reached. */
+export function describe(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof TypeError) return "The server could not be reached. Check the connection.";
+  return error instanceof Error ? error.message : String(error);
+}
+
+// The server's enums (src/db/app-schema.ts), for the tier and status pickers.
+export const TIERS = ["anon", "free", "pro"] as const;
+export const USAGE_STATUSES = [
+  "ok",
+  "aborted",
+  "upstream_error",
+  "timeout",
+  "storage_error",
+  "settled_by_alarm",
+  "settled_by_sweep",
+] as const;
+/** The server's page size when no limit is asked for: a shorter page is the last one. */
+export const PAGE_SIZE = 50;
+
 export interface Account {
   id: string;
-  tier: "anon" | "free" | "pro";
+  tier: (typeof TIERS)[number];
   created_at: string;
   last_active_at: string;
   providers: string[];
@@ -31,6 +52,7 @@ export interface Account {
 }
 export interface Bucket {
   id: string;
+  account_id: string;
   window_start: string;
   used_tokens: number;
   limit_tokens: number;
@@ -58,6 +80,7 @@ export interface AuditEntry {
   id: string;
   actor_email: string;
   action: string;
+  target_account_id: string | null;
   target_id: string;
   before: unknown;
   after: unknown;

@@ -6,6 +6,7 @@ import { ApiError } from "../api/http";
 import type { Me } from "../api/types";
 import { kernel } from "../python/kernel";
 import { bootState, config, me, quota } from "../state/account";
+import { problem } from "../state/transcript";
 import { startSync } from "../sync";
 import { finishLinking } from "./account";
 import { newChat, openSession } from "./conversations";
@@ -48,12 +49,27 @@ export async function boot() {
   }
 }
 
-/** Python starts once the page is idle, so the first Run does not wait for it. */
+/**
+ * Python starts once the page is idle, so the first Run does not wait for it (measured in
+ * docs/benchmarks.md); not on a connection that asked to save data, where it waits for Run.
+ */
 function prefetchPython() {
+  const connection = (navigator as { connection?: { saveData?: boolean } }).connection;
+  if (connection?.saveData) return;
   const start = () => kernel.ready().then(refreshFiles, () => {});
   if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 2_000 });
   else setTimeout(start, 500);
 }
+
+// Losing the connection is said at once, not discovered on the next send.
+const OFFLINE =
+  "You're offline. Gradual keeps what's on screen; sending works again once you're back online.";
+addEventListener("offline", () => {
+  problem.value = { message: OFFLINE };
+});
+addEventListener("online", () => {
+  if (problem.value?.message === OFFLINE) problem.value = null;
+});
 
 addEventListener("popstate", () => {
   const id = sessionInUrl();

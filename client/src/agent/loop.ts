@@ -117,6 +117,7 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
     problem.value = {
       message: explained.message,
       offerSignIn: explained.signInHelps,
+      ...(explained.retryAfter && { notBefore: Date.now() + explained.retryAfter * 1000 }),
       ...(explained.retryable && {
         action: {
           label: "Try again",

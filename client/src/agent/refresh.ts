@@ -2,6 +2,7 @@
 // made elsewhere (another tab) arrive through sync/.
 import { getQuota } from "../api/account";
 import { listSessions, sessionMessages } from "../api/sessions";
+import type { SessionSummary } from "../api/types";
 import { quota } from "../state/account";
 import { currentSessionId, sessions, sessionsLoaded } from "../state/sessions";
 import { loopPhase, turns } from "../state/transcript";
@@ -11,9 +12,20 @@ export async function refreshQuota() {
   quota.value = await getQuota().catch(() => quota.value);
 }
 
+/**
+ * The server's list, keeping the open conversation while its first turn is still streaming: the
+ * server records a new session only when the turn settles.
+ */
+export function mergeSessions(server: SessionSummary[]): SessionSummary[] {
+  const open = currentSessionId.value;
+  const pending = sessions.value.find((s) => s.id === open);
+  if (!pending || loopPhase.value === "idle" || server.some((s) => s.id === open)) return server;
+  return [pending, ...server];
+}
+
 export async function refreshSessions() {
   try {
-    sessions.value = await listSessions();
+    sessions.value = mergeSessions(await listSessions());
     sessionsLoaded.value = true;
   } catch {
     // Kept as it was; the next refresh tries again.

@@ -32,10 +32,13 @@ export function ModelPicker() {
       </select>
       {config.value?.demo_model && (
         <span
-          class="chip chip-warning"
+          class="chip chip-warning demo-chip"
           title="No model provider is configured: answers are scripted."
         >
-          Scripted demo model
+          <span class="long">Scripted demo model</span>
+          <span class="short" aria-hidden="true">
+            Demo
+          </span>
         </span>
       )}
     </>

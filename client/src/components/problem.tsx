@@ -1,12 +1,24 @@
 // The problem of the moment, as a sentence with a next step; the toast for good news.
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { toast } from "../state/account";
 import { problem } from "../state/transcript";
 import { SignInButtons } from "./account";
 import { CloseIcon } from "./icons";
 
+/** Seconds left until `until` (epoch ms), ticking; 0 once it has passed. */
+function useCountdown(until: number | undefined): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!until || until <= Date.now()) return;
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, [until]);
+  return until ? Math.max(0, Math.ceil((until - now) / 1000)) : 0;
+}
+
 export function ProblemBanner() {
   const p = problem.value;
+  const wait = useCountdown(p?.notBefore);
   if (!p) return null;
   return (
     <div class="notice notice-danger problem" role="alert">
@@ -16,12 +28,13 @@ export function ProblemBanner() {
         <button
           type="button"
           class="button button-small"
+          disabled={wait > 0}
           onClick={() => {
             problem.value = null;
             p.action?.run();
           }}
         >
-          {p.action.label}
+          {wait > 0 ? `${p.action.label} in ${wait} s` : p.action.label}
         </button>
       )}
       <button

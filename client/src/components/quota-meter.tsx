@@ -3,6 +3,7 @@ import { fromNow } from "../agent/explain";
 import { quota } from "../state/account";
 
 const format = new Intl.NumberFormat();
+const compact = new Intl.NumberFormat(undefined, { notation: "compact" });
 
 export function QuotaMeter() {
   const q = quota.value;
@@ -12,10 +13,13 @@ export function QuotaMeter() {
   const reset = new Date(q.reset_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   return (
     <div class="quota" data-level={level} title={`Resets at ${reset} (${fromNow(q.reset_at)})`}>
-      <span>
+      <span class="quota-full">
         <span data-testid="quota-used">{format.format(q.used_tokens)}</span> /{" "}
         <span data-testid="quota-limit">{format.format(q.limit_tokens)}</span>
-        <span class="quota-label-long"> tokens · resets {fromNow(q.reset_at)}</span>
+        <span> tokens · resets {fromNow(q.reset_at)}</span>
+      </span>
+      <span class="quota-compact" aria-hidden="true">
+        {compact.format(q.used_tokens)} / {compact.format(q.limit_tokens)}
       </span>
       <span class="quota-bar" aria-hidden="true">
         <span style={{ width: `${share * 100}%` }} />

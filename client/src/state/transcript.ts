@@ -12,6 +12,8 @@ export interface Problem {
   message: string;
   /** What the person can do about it, shown as a button. */
   action?: { label: string; run: () => void };
+  /** The action waits until then (epoch ms): the server asked for a pause (Retry-After). */
+  notBefore?: number;
   /** Offer the sign-in buttons (an anonymous visitor out of quota). */
   offerSignIn?: boolean;
 }

@@ -4,6 +4,7 @@
 import { Shape, ShapeStream } from "@electric-sql/client";
 import { effect } from "@preact/signals";
 import { fromStored, withLocalState } from "../agent/history";
+import { mergeSessions } from "../agent/refresh";
 import type { StoredMessage, StoredToolCall } from "../api/types";
 import { quota } from "../state/account";
 import { currentSessionId, sessions, sessionsLoaded } from "../state/sessions";
@@ -50,15 +51,17 @@ function followQuota() {
 
 function followSessions() {
   shape("agent_sessions").subscribe(({ rows }) => {
-    sessions.value = rows
-      .map((r) => ({
-        id: String(r.id),
-        title: String(r.title ?? ""),
-        message_count: num(r.message_count),
-        created_at: iso(r.created_at),
-        updated_at: iso(r.updated_at),
-      }))
-      .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+    sessions.value = mergeSessions(
+      rows
+        .map((r) => ({
+          id: String(r.id),
+          title: String(r.title ?? ""),
+          message_count: num(r.message_count),
+          created_at: iso(r.created_at),
+          updated_at: iso(r.updated_at),
+        }))
+        .sort((a, b) => b.updated_at.localeCompare(a.updated_at)),
+    );
     sessionsLoaded.value = true;
   });
 }
