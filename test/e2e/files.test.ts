@@ -74,7 +74,10 @@ describe("/data", () => {
     const messages = requests.at(-1)?.body.messages ?? [];
     expect(messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool"]);
     expect(String(messages[1]?.content)).toContain(label);
-    expect(messages[2]).toMatchObject({ role: "assistant", content: "Run this when you are ready." });
+    expect(messages[2]).toMatchObject({
+      role: "assistant",
+      content: "Run this when you are ready.",
+    });
     expect(String(messages[3]?.content)).toContain("after the reload");
   });
 });

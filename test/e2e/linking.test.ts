@@ -35,7 +35,10 @@ describe("signing in", () => {
     await signInAs(profile, uniqueLogin("takeover"));
     const page = await visit(profile, stack.plain.url);
     const before = await accountOf(page);
-    const cell = await proposeAndRun(page, 'open("/data/linked.txt", "w").write("kept")\nprint("saved")');
+    const cell = await proposeAndRun(
+      page,
+      'open("/data/linked.txt", "w").write("kept")\nprint("saved")',
+    );
     await lastAnswer(page).getByText('The program ran. It printed: "saved"').waitFor();
     await expect.poll(() => listedFiles(page)).toContain("linked.txt");
     const session = page.url();
@@ -43,8 +46,15 @@ describe("signing in", () => {
 
     await signInThroughPage(page);
     const after = await accountOf(page);
-    expect(after).toMatchObject({ account_id: before.account_id, tier: "free", is_anonymous: false });
-    await page.getByRole("status").getByText(/Signed in as takeover-/).waitFor();
+    expect(after).toMatchObject({
+      account_id: before.account_id,
+      tier: "free",
+      is_anonymous: false,
+    });
+    await page
+      .getByRole("status")
+      .getByText(/Signed in as takeover-/)
+      .waitFor();
     await expect.poll(() => page.getByTestId("quota-limit").textContent()).toBe("200,000");
     await lastAnswer(page).getByText('The program ran. It printed: "saved"').waitFor();
     await expect.poll(() => listedFiles(page), { timeout: 20_000 }).toContain("linked.txt");
@@ -57,7 +67,13 @@ describe("signing in", () => {
     const sessionId = session.split("/").at(-1) ?? "";
     const rows = await sql`
       select role from agent_messages where session_id = ${sessionId} order by seq`;
-    expect(rows.map((r) => r.role)).toEqual(["user", "assistant", "assistant", "user", "assistant"]);
+    expect(rows.map((r) => r.role)).toEqual([
+      "user",
+      "assistant",
+      "assistant",
+      "user",
+      "assistant",
+    ]);
     const [owner] = await sql`select account_id from agent_sessions where id = ${sessionId}`;
     expect(owner?.account_id).toBe(before.account_id);
   });
@@ -86,7 +102,10 @@ describe("signing in", () => {
     const merged = await accountOf(page);
     expect(merged.account_id).toBe(existing.account_id);
     expect(merged.account_id).not.toBe(anonymous.account_id);
-    await page.getByRole("status").getByText(/added to your account/).waitFor();
+    await page
+      .getByRole("status")
+      .getByText(/added to your account/)
+      .waitFor();
     // Both conversations, this one still open; the file moved into the surviving account's /data.
     const sidebar = page.getByRole("navigation", { name: "Conversations" });
     await sidebar.getByRole("button", { name: "From the laptop", exact: true }).waitFor();

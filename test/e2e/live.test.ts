@@ -18,7 +18,9 @@ async function secondTabSeesTheFirst(profile: BrowserContext, base: string) {
   const sidebar = second.getByRole("navigation", { name: "Conversations" });
   const entry = sidebar.getByRole("button", { name: label, exact: false }).first();
   await entry.waitFor({ timeout: 15_000 });
-  await expect.poll(() => second.getByTestId("quota-used").textContent(), { timeout: 15_000 }).toBe(used);
+  await expect
+    .poll(() => second.getByTestId("quota-used").textContent(), { timeout: 15_000 })
+    .toBe(used);
   await entry.click();
   await lastAnswer(second).getByText("Seen in both tabs.").waitFor();
 
