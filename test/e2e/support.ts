@@ -82,6 +82,8 @@ export async function ready(page: Page) {
 export const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
 
 export async function send(page: Page, text: string) {
+  // As a person would: once the previous answer has finished (Send is back in place of Stop).
+  await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 30_000 });
   await composer(page).fill(text);
   await composer(page).press("Enter");
 }

@@ -49,6 +49,12 @@ function applyEvent(run: RunView, event: RunEvent): RunView {
       return { ...run, notice: event.text };
     case "started":
       return { ...run, notice: null, startedAt: performance.now() };
+    case "stopping":
+      return {
+        ...run,
+        notice:
+          event.why === "timeout" ? "Time limit reached; stopping the cell…" : "Stopping the cell…",
+      };
   }
 }
 

@@ -43,16 +43,17 @@ function loaded(): Promise<void> {
   });
 }
 
-/** Sends what the person wrote as the next turn. */
-export async function sendMessage(text: string) {
+/** Sends what the person wrote as the next turn; false if it could not go now (a turn is on). */
+export async function sendMessage(text: string): Promise<boolean> {
   if (loopPhase.value === "loading") await loaded();
-  if (loopPhase.value !== "idle" || !text.trim()) return;
+  if (loopPhase.value !== "idle" || !text.trim()) return false;
   const user = { kind: "user" as const, key: localKey("user"), text };
   batch(() => {
     problem.value = null;
     updateTurns((all) => [...all, user]);
   });
   await runTurn({ userKey: user.key, text });
+  return true;
 }
 
 /** Sends the conversation as it stands (after cells were resolved, or to retry). */

@@ -23,10 +23,13 @@ export function Composer() {
 
   const send = async () => {
     const message = text;
-    if (!message.trim() || busy) return;
+    // Read now, not from the last render: the loop may have started a turn since.
+    const now = loopPhase.value;
+    if (!message.trim() || now === "sending" || now === "streaming") return;
     setText("");
     if (waiting) await skipWaiting();
-    await sendMessage(message);
+    // Not taken (a turn started meanwhile): the text goes back into the box.
+    if (!(await sendMessage(message))) composerRestore.value = message;
   };
 
   return (

@@ -23,7 +23,9 @@ interface Pending {
 }
 
 /** How long an interrupted cell gets to unwind before the worker is replaced. */
-const INTERRUPT_GRACE_MS = 2_000;
+const INTERRUPT_GRACE_MS = 5_000;
+/** A KeyboardInterrupt can land where code catches it; until the cell ends, it is sent again. */
+const INTERRUPT_REPEAT_MS = 250;
 
 export class KernelStopped extends Error {}
 
@@ -144,6 +146,7 @@ export class Kernel {
     this.state.value = { phase: "busy" };
     if (this.interrupt) this.interrupt[0] = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let repeat: ReturnType<typeof setInterval> | undefined;
     let stopped: "timeout" | "stop" | null = null;
     let hardStop: (() => void) | null = null;
     const killed = new Promise<"killed">((resolve) => {
@@ -153,8 +156,13 @@ export class Kernel {
       if (stopped) return;
       stopped = why;
       clearTimeout(timer);
-      if (this.interrupt) {
-        this.interrupt[0] = 2; // SIGINT
+      onEvent({ kind: "stopping", why });
+      const signal = this.interrupt;
+      if (signal) {
+        signal[0] = 2; // SIGINT; Pyodide clears it when it raises KeyboardInterrupt
+        repeat = setInterval(() => {
+          if (signal[0] === 0) signal[0] = 2;
+        }, INTERRUPT_REPEAT_MS);
         timer = setTimeout(() => hardStop?.(), INTERRUPT_GRACE_MS);
       } else {
         hardStop?.();
@@ -181,6 +189,8 @@ export class Kernel {
       return { ...first, restarted: false, timedOut: stopped === "timeout" && first.interrupted };
     } finally {
       clearTimeout(timer);
+      clearInterval(repeat);
+      if (this.interrupt) this.interrupt[0] = 0;
       this.stopRun = null;
       if (this.state.value.phase === "busy") this.state.value = { phase: "ready" };
     }

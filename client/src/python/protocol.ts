@@ -56,7 +56,9 @@ export type RunEvent =
   /** Packages are loading (the time limit has not started yet). */
   | { kind: "loading"; text: string }
   /** The code itself has started: the time limit counts from here. */
-  | { kind: "started" };
+  | { kind: "started" }
+  /** The page asked the cell to stop (time limit or Stop); it is unwinding. */
+  | { kind: "stopping"; why: "timeout" | "stop" };
 
 export type FromWorker =
   | { id: number; type: "reply"; ok: true; value: Replies[keyof Replies] }
