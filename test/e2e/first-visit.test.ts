@@ -1,7 +1,16 @@
 // A first visit: signed in anonymously without a click, on an interactive composer, with the
 // scripted demo labelled; and the admin page in the same design.
 import { describe, expect, it } from "vitest";
-import { accountOf, composer, newProfile, sql, stack, visit } from "./support";
+import {
+  accountOf,
+  composer,
+  lastAnswer,
+  newProfile,
+  scripted,
+  sql,
+  stack,
+  visit,
+} from "./support";
 
 describe("a first visit", () => {
   it("signs the visitor in anonymously with no click and lands on an interactive composer", async () => {
@@ -23,6 +32,18 @@ describe("a first visit", () => {
     await page.getByText("Scripted demo model", { exact: true }).waitFor();
     await page.getByRole("button", { name: /List the primes below 100/ }).waitFor();
     await page.getByRole("button", { name: /Sign in with Loopback ID/ }).waitFor();
+  });
+
+  it("keeps a message sent before the sign-in has finished, and answers it", async () => {
+    const context = await newProfile();
+    const page = await context.newPage();
+    await page.goto(stack.plain.url);
+    // As soon as the box takes input: the anonymous sign-in may still be on its way.
+    await page.waitForFunction(() => document.activeElement?.id === "message");
+    await composer(page).fill(scripted("early bird", { reply: "Answered after all." }));
+    await composer(page).press("Enter");
+    await lastAnswer(page).getByText("Answered after all.").waitFor();
+    expect(await composer(page).inputValue()).toBe("");
   });
 
   it("serves the page cross-origin isolated, with Pyodide's files cached for good", async () => {

@@ -30,17 +30,18 @@ async function whoAmI(): Promise<Me> {
 export async function boot() {
   try {
     const [who, offered] = await Promise.all([whoAmI(), getConfig()]);
+    kernel.use(who.account_id, offered.python?.packages_url ?? defaultPackagesUrl);
     batch(() => {
       config.value = offered;
       me.value = who;
       quota.value = who.quota;
+      // The conversation in the URL first: a message the person already sent waits for it.
+      const id = sessionInUrl();
+      if (id) void openSession(id);
+      else newChat();
       bootState.value = { phase: "ready" };
     });
-    kernel.use(who.account_id, offered.python?.packages_url ?? defaultPackagesUrl);
-    await finishLinking(who).catch(() => {});
-    const id = sessionInUrl();
-    if (id) void openSession(id);
-    else newChat();
+    void finishLinking(who).catch(() => {});
     void refreshSessions();
     startSync(offered.sync);
     prefetchPython();

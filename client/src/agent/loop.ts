@@ -3,7 +3,7 @@
 // settles what was streamed.
 import { batch, effect } from "@preact/signals";
 import { type StreamEvent, streamInference } from "../api/inference";
-import { allowedModels, me } from "../state/account";
+import { allowedModels, bootState, me } from "../state/account";
 import { currentSessionId, sessions } from "../state/sessions";
 import { chosenModel } from "../state/settings";
 import { composerRestore, loopPhase, problem, turns } from "../state/transcript";
@@ -32,20 +32,24 @@ export function currentModel(): string | null {
   return allowed.find((m) => m.id === chosenModel.value)?.id ?? allowed[0]?.id ?? null;
 }
 
-/** Resolves once the open conversation has loaded (a message sent meanwhile waits for it). */
-function loaded(): Promise<void> {
+/** Resolves once `ready()` holds, reading signals, so it wakes when they change. */
+function until(ready: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const stop = effect(() => {
-      if (loopPhase.value === "loading") return;
+      if (!ready()) return;
       queueMicrotask(() => stop());
       resolve();
     });
   });
 }
 
-/** Sends what the person wrote as the next turn; false if it could not go now (a turn is on). */
+/**
+ * Sends what the person wrote as the next turn; false if it could not go now (a turn is on).
+ * A message written before sign-in finished, or while a conversation loads, waits for them.
+ */
 export async function sendMessage(text: string): Promise<boolean> {
-  if (loopPhase.value === "loading") await loaded();
+  await until(() => bootState.value.phase !== "starting" && loopPhase.value !== "loading");
+  if (bootState.value.phase !== "ready") return false;
   if (loopPhase.value !== "idle" || !text.trim()) return false;
   const user = { kind: "user" as const, key: localKey("user"), text };
   batch(() => {

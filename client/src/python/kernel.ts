@@ -24,6 +24,8 @@ interface Pending {
 
 /** How long an interrupted cell gets to unwind before the worker is replaced. */
 const INTERRUPT_GRACE_MS = 5_000;
+/** Packages that have not arrived by then are given up on (the worker cannot cancel a fetch). */
+const PACKAGES_TIMEOUT_MS = 90_000;
 /** A KeyboardInterrupt can land where code catches it; until the cell ends, it is sent again. */
 const INTERRUPT_REPEAT_MS = 250;
 
@@ -169,8 +171,17 @@ export class Kernel {
       }
     };
     this.stopRun = stop;
+    // A package download that never ends (a network that drops packets) must not hang the cell.
+    let packagesLate = false;
+    timer = setTimeout(() => {
+      packagesLate = true;
+      hardStop?.();
+    }, PACKAGES_TIMEOUT_MS);
     const outcome = this.call({ type: "run", code }, (event) => {
-      if (event.kind === "started") timer = setTimeout(() => stop("timeout"), timeLimitMs);
+      if (event.kind === "started") {
+        clearTimeout(timer);
+        timer = setTimeout(() => stop("timeout"), timeLimitMs);
+      }
       onEvent(event);
     });
     try {
@@ -180,8 +191,10 @@ export class Kernel {
         await this.restart();
         return {
           error: null,
-          interrupted: true,
-          packageError: null,
+          interrupted: !packagesLate,
+          packageError: packagesLate
+            ? `The packages it imports did not arrive within ${PACKAGES_TIMEOUT_MS / 1000} s.`
+            : null,
           restarted: true,
           timedOut: stopped === "timeout",
         };
