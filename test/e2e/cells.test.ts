@@ -123,6 +123,23 @@ describe("a proposed cell", () => {
     await next.locator(".stdout").getByText("42").waitFor();
   });
 
+  it("shows display()'s HTML sanitised and tells the model what was displayed", async () => {
+    const page = await visit(await newProfile(), stack.plain.url);
+    const me = await accountOf(page);
+    const cell = await proposeAndRun(
+      page,
+      'display("<b>bold claim</b><img src=x onerror=\\"document.title=\'pwned\'\\"><script>document.title=\'pwned\'</script>", mime="text/html")\nprint("shown")',
+    );
+    await cell.locator(".html-output b").getByText("bold claim").waitFor();
+    await cell.locator(".stdout").getByText("shown").waitFor();
+    expect(await cell.locator(".html-output script").count()).toBe(0);
+    expect(await cell.locator(".html-output [onerror]").count()).toBe(0);
+    expect(await page.title()).not.toBe("pwned");
+    await expect
+      .poll(async () => (await toolCalls(me.account_id))[0]?.output)
+      .toContain("[displayed HTML]\nbold claim");
+  });
+
   it("runs the empty screen's examples with the scripted demo; a package it cannot fetch is named", async () => {
     const page = await visit(await newProfile(), stack.plain.url);
     await page.getByRole("button", { name: /Save a multiplication table to \/data/ }).click();
@@ -132,6 +149,18 @@ describe("a proposed cell", () => {
     expect(await table.getByRole("columnheader").first().textContent()).toBe("n");
     expect(await table.getByRole("row").count()).toBe(11);
     await cell.getByText("times-table.csv · 10 rows × 11 columns").waitFor();
+    await lastAnswer(page)
+      .getByText(/The program ran/)
+      .waitFor();
+
+    await page.getByRole("button", { name: "New chat" }).click();
+    await send(page, "Draw a colour gradient as a PNG");
+    const drawn = await runLastCell(page);
+    const image = drawn.getByRole("img", { name: "Image gradient.png" });
+    await image.waitFor();
+    expect(
+      await image.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]),
+    ).toEqual([256, 128]);
     await lastAnswer(page)
       .getByText(/The program ran/)
       .waitFor();

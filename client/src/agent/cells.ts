@@ -59,7 +59,7 @@ function applyEvent(run: RunView, event: RunEvent): RunView {
 }
 
 function richOutput(item: Extract<RunEvent, { kind: "display" }>["item"]): RichOutput {
-  if (item.kind !== "image") return item.kind === "html" ? { kind: "html", html: item.html } : item;
+  if (item.kind !== "image") return item;
   const url = URL.createObjectURL(new Blob([item.data as BlobPart], { type: item.mime }));
   return {
     kind: "image",

@@ -263,7 +263,7 @@ describe("withLocalState", () => {
     stdout: "1\n",
     stderr: "",
     traceback: null,
-    rich: [{ kind: "html", html: "<svg/>" }],
+    rich: [{ kind: "html", html: "<svg/>", text: "" }],
     notice: null,
     startedAt: 1,
     finishedAt: 2,

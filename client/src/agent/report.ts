@@ -37,7 +37,7 @@ function describeRich(item: RichOutput): string {
       return `[displayed a table, ${item.totalRows} rows × ${item.columns.length} columns${item.name ? `, ${item.name}` : ""}]\n${shown}${more}`;
     }
     case "html":
-      return "[displayed HTML]";
+      return item.text ? `[displayed HTML]\n${item.text}` : "[displayed HTML]";
   }
 }
 

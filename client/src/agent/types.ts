@@ -22,7 +22,7 @@ export type RichOutput =
       name: string | null;
     }
   | { kind: "table"; columns: string[]; rows: string[][]; totalRows: number; name: string | null }
-  | { kind: "html"; html: string };
+  | { kind: "html"; html: string; text: string };
 
 /** What a run produced, live; the server keeps only its text report (`Cell.output`). */
 export interface RunView {
