@@ -37,7 +37,9 @@ export default defineConfig({
                 ANTHROPIC_BASE_URL: inject("scriptedModelUrl"),
                 OPENROUTER_API_KEY: "sk-test-openrouter",
                 OPENROUTER_BASE_URL: `${inject("scriptedModelUrl")}/v1`,
-                UPSTREAM_TIMEOUT_MS: "1500",
+                // Long, so that a slow moment on a loaded machine cuts no stream short; the
+                // tests of the timeout give their account's agent a short one of its own.
+                UPSTREAM_TIMEOUT_MS: "20000",
                 ELECTRIC_URL: inject("electricUrl"),
                 ELECTRIC_SECRET: ELECTRIC_TEST_SECRET,
                 ELECTRIC_TIMEOUT_MS: "2000",
@@ -93,6 +95,8 @@ export default defineConfig({
           globalSetup: ["test/e2e/setup/stack.ts"],
           sequence: { groupOrder: 1 },
           fileParallelism: false,
+          // A page waits on Python and the network: polls give it a person's patience.
+          expect: { poll: { timeout: 20_000, interval: 100 } },
           testTimeout: 90_000,
           hookTimeout: 180_000,
         },

@@ -46,6 +46,10 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
   },
-  worker: { format: "es" },
+  // The Python worker's script has a stable name, so the Worker can give it its own headers.
+  worker: {
+    format: "es",
+    rollupOptions: { output: { entryFileNames: "assets/python-worker-[hash].js" } },
+  },
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
 });

@@ -8,6 +8,7 @@ import { AppError, errorResponse, handleError } from "./errors";
 import { configure } from "./middleware/config";
 import { database } from "./middleware/database";
 import { requestLog } from "./middleware/request-log";
+import { securityHeaders } from "./middleware/security-headers";
 import { validationHook } from "./middleware/validation";
 import { adminActions } from "./routes/admin/actions";
 import { adminReads } from "./routes/admin/reads";
@@ -18,6 +19,7 @@ import { apiInference, v1 } from "./routes/inference";
 import { keys } from "./routes/keys";
 import { me } from "./routes/me";
 import { publicConfig } from "./routes/public-config";
+import { pythonWorker } from "./routes/python-worker";
 import { sessions } from "./routes/sessions";
 import { sync } from "./routes/sync";
 import { toolCalls } from "./routes/tool-calls";
@@ -32,6 +34,7 @@ export function buildApp() {
   app.use(requestLog());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }));
   app.use(configure());
+  app.use(securityHeaders());
   app.use(database());
 
   app.route("/api", health);
@@ -47,7 +50,12 @@ export function buildApp() {
   app.route("/api/admin", adminActions);
   documentApi(app);
   // The admin UI is part of the client build; the Worker answers /admin* first (wrangler.toml).
-  app.get("/admin/*", (c) => c.env.ASSETS.fetch(new URL("/", c.req.url)));
+  // A copy of the page, so headers can be added to it.
+  app.get("/admin/*", async (c) => {
+    const page = await c.env.ASSETS.fetch(new URL("/", c.req.url));
+    return new Response(page.body, page);
+  });
+  app.route("/", pythonWorker);
   app.route("/v1", v1);
 
   app.notFound((c) =>

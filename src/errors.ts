@@ -21,6 +21,7 @@ export const ERRORS = {
     message: "Invalid or revoked API key",
   },
   FORBIDDEN: { status: 403, type: "permission_error", message: "Not allowed" },
+  CROSS_SITE: { status: 403, type: "permission_error", message: "Cross-site request refused" },
   NOT_FOUND: { status: 404, type: "not_found_error", message: "Not found" },
   MODEL_NOT_FOUND: { status: 400, type: "invalid_request_error", message: "Unknown model" },
   MODEL_NOT_ALLOWED: {
@@ -85,12 +86,31 @@ export const ERRORS = {
     type: "service_unavailable",
     message: "The database did not answer",
   },
+  AGENT_UNAVAILABLE: {
+    status: 503,
+    type: "service_unavailable",
+    message: "The account's agent restarted before it could answer; try again",
+  },
 } as const satisfies Record<
   string,
   { status: ContentfulStatusCode; type: string; message: string }
 >;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * Seconds a caller should wait before retrying while the database is away. A restart or a
+ * failover takes seconds: retrying sooner only adds connection attempts to a database that is
+ * coming back, and much later keeps a person waiting after it has.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** Headers an error always carries, wherever it is raised (a route, onError, the agent). */
+const ERROR_HEADERS: Partial<Record<ErrorCode, Record<string, string>>> = {
+  DATABASE_UNAVAILABLE: { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) },
+  // A Durable Object that was reset (a deploy, a restart of its machine) is back at once.
+  AGENT_UNAVAILABLE: { "retry-after": "1" },
+};
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -104,7 +124,7 @@ export class AppError extends Error {
   ) {
     super(message ?? ERRORS[code].message);
     this.code = code;
-    this.headers = options.headers ?? {};
+    this.headers = { ...ERROR_HEADERS[code], ...options.headers };
     this.details = options.details ?? {};
   }
 }

@@ -1,10 +1,10 @@
 // The page: conversations on the left, the transcript and composer in the middle, the workspace
 // (Python and /data) on the right; drawers on a phone.
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { Composer } from "./components/composer";
 import { FolderIcon, MenuIcon } from "./components/icons";
 import { ModelPicker } from "./components/model-picker";
-import { ProblemBanner, Toast } from "./components/problem";
+import { OfflineNotice, ProblemBanner, Toast } from "./components/problem";
 import { QuotaMeter } from "./components/quota-meter";
 import { Sidebar } from "./components/sidebar";
 import { Transcript } from "./components/transcript";
@@ -14,6 +14,18 @@ import { currentSessionId, sessions } from "./state/sessions";
 import { turns } from "./state/transcript";
 
 const wide = () => matchMedia("(min-width: 1101px)").matches;
+
+/** Whether a media query matches, following changes (a rotated phone, a resized window). */
+function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => matchMedia(query).matches);
+  useEffect(() => {
+    const list = matchMedia(query);
+    const change = () => setMatches(list.matches);
+    list.addEventListener("change", change);
+    return () => list.removeEventListener("change", change);
+  }, [query]);
+  return matches;
+}
 
 /** Keeps the newest text in view while it streams, unless the person scrolled up to read. */
 function useFollow() {
@@ -45,7 +57,18 @@ function Title() {
 export function App() {
   const [menuOpen, setMenuOpen] = useState(false);
   const [workspaceOpen, setWorkspaceOpen] = useState(wide);
+  const phone = useMedia("(max-width: 760px)");
   const scroller = useFollow();
+  // Escape closes an open drawer, as it would a dialog.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      if (menuOpen) setMenuOpen(false);
+      else if (workspaceOpen && !wide()) setWorkspaceOpen(false);
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [menuOpen, workspaceOpen]);
   const boot = bootState.value;
   if (boot.phase === "failed") {
     return (
@@ -60,7 +83,7 @@ export function App() {
   }
   return (
     <div class="shell">
-      <Sidebar open={menuOpen} onClose={() => setMenuOpen(false)} />
+      <Sidebar open={menuOpen} drawer={phone} onClose={() => setMenuOpen(false)} />
       <button
         type="button"
         class="scrim"
@@ -110,6 +133,7 @@ export function App() {
         </div>
         <div class="composer-wrap">
           <div class="column">
+            <OfflineNotice />
             <ProblemBanner />
             <Composer />
           </div>

@@ -1,6 +1,6 @@
 // Postgres for local runs: a throwaway cluster from the PostgreSQL binaries (tests, bench),
 // an embedded PGlite served over the wire protocol (dev), and the migration runner.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
@@ -80,9 +81,16 @@ export function handToPostgres(dir) {
  * `postgres` system user. Without `dir` it is throwaway (tmp, no fsync, removed on stop); with
  * `dir` it is created there once and kept (`npm run dev`).
  * `auth: "trust"` skips the password handshake, standing in for Hyperdrive's warm pool (the
- * benchmark uses it; tests keep SCRAM so the real handshake is exercised).
+ * benchmark uses it; tests keep SCRAM so the real handshake is exercised). `crashSafe` keeps
+ * what was committed through crash() (the fault drill). `port` is where it listens (a free one
+ * if not given).
  */
-export async function startCluster({ auth = "scram-sha-256", dir } = {}) {
+export async function startCluster({
+  auth = "scram-sha-256",
+  dir,
+  crashSafe = false,
+  port: wanted,
+} = {}) {
   const bin = postgresBinDir();
   const persistent = dir !== undefined;
   const home = dir ?? mkdtempSync(join(tmpdir(), "gradual-pg-"));
@@ -99,32 +107,60 @@ export async function startCluster({ auth = "scram-sha-256", dir } = {}) {
       rmSync(pwfile, { force: true });
     }
   }
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const options = [
     `-p ${port}`,
     `-k ${home}`,
     "-c listen_addresses=127.0.0.1",
     "-c wal_level=logical",
     "-c max_connections=800",
-    // A throwaway cluster need not survive a crash; a kept one should.
-    ...(persistent ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
+    // A throwaway cluster need not survive a crash; a kept one should. One that is crashed on
+    // purpose (`crashSafe`) keeps synchronous commits: asynchronous ones are acknowledged before
+    // their WAL is written, and an immediate stop loses the last of them. (Without fsync the
+    // WAL still reaches the kernel, which outlives the server's processes.)
+    ...(persistent ? [] : ["-c fsync=off", "-c full_page_writes=off"]),
+    ...(persistent || crashSafe ? [] : ["-c synchronous_commit=off"]),
   ].join(" ");
-  run("pg_ctl", ["-D", data, "-o", options, "-l", join(home, "log"), "-w", "start"]);
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const startArgs = ["-D", data, "-o", options, "-l", join(home, "log"), "-w", "start"];
+  run("pg_ctl", startArgs);
+  // Asynchronous, unlike the rest: the drill's load must keep running while the server is away.
+  const runAsync = (cmd, args) =>
+    promisify(execFile)(...asPostgres(join(bin, cmd), args)).then(() => undefined);
+  const url = clusterUrl(port);
   let stopped = false;
+  let crashed = false;
   return {
     url,
     port,
+    /**
+     * Stops the server the way a crash would (`-m immediate`: no checkpoint, every connection
+     * cut), keeping its data; restart() brings it back. The fault drill's outage.
+     */
+    async crash() {
+      crashed = true;
+      await runAsync("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+    },
+    /** Starts the server again on the same port and data directory; resolves once it accepts. */
+    async restart() {
+      await runAsync("pg_ctl", startArgs);
+      crashed = false;
+    },
     stop() {
       if (stopped) return;
       stopped = true;
       try {
-        run("pg_ctl", ["-D", data, "-m", persistent ? "fast" : "immediate", "-w", "stop"]);
+        if (!crashed)
+          run("pg_ctl", ["-D", data, "-m", persistent ? "fast" : "immediate", "-w", "stop"]);
       } finally {
         if (!persistent) rmSync(home, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** The URL of `database` on a cluster startCluster() starts on `port`, known before it starts. */
+export function clusterUrl(port, database = "postgres") {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 /** Whether this machine has PostgreSQL's server binaries (PG_BIN, or Debian's layout). */

@@ -1,20 +1,24 @@
-// The bench's Workers in a process of their own: Miniflare runs the local Hyperdrive proxy and
-// reads workerd's logs on its Node event loop, and sharing that loop with the load generator
-// would put the generator's work on the app's path (and the app's on the generator's).
-// Reads its options as JSON from argv[2]; prints one `ready <json>` line with the URLs; stops
-// on SIGTERM.
+// The bench's and the drill's Workers in a process of their own: Miniflare runs the local
+// Hyperdrive proxy and reads workerd's logs on its Node event loop, and sharing that loop with
+// the load generator would put the generator's work on the app's path (and the app's on the
+// generator's). Reads startWorkersApart's options as JSON from argv[2]; prints one
+// `ready <json>` line with the URLs (then, with `printLogs`, the Workers' log lines); stops on
+// SIGTERM.
 import { waitForHttp } from "./net.mjs";
 import { startPassThrough, startWorkerd } from "./workerd.mjs";
 
-const { databaseUrl, vars, upstream, inspectorPort } = JSON.parse(process.argv[2]);
+const { upstream, printLogs, ...options } = JSON.parse(process.argv[2]);
 let log = "";
+let ready = false;
 const app = await startWorkerd({
-  databaseUrl,
-  vars,
-  inspectorPort,
-  onLog: (line) => (log = `${log}${line.message}\n`.slice(-20_000)),
+  ...options,
+  onLog: (line) => {
+    if (ready && printLogs) console.log(line.message);
+    else log = `${log}${line.message}\n`.slice(-20_000);
+  },
 });
-const bare = await startPassThrough(upstream);
+// The floors the bench measures the app against; only the bench names an upstream.
+const bare = upstream ? await startPassThrough(upstream) : null;
 try {
   await waitForHttp(`${app.url}/api/health`);
 } catch (error) {
@@ -22,7 +26,9 @@ try {
   process.exit(1);
 }
 process.once("SIGTERM", async () => {
-  await Promise.all([app.stop(), bare.stop()]);
+  await Promise.all([app.stop(), bare?.stop()]);
   process.exit(0);
 });
-console.log(`ready ${JSON.stringify({ app: app.url, bare: bare.url })}`);
+const urls = { app: app.url, entry: app.entry, ...app.urls, ...(bare && { bare: bare.url }) };
+console.log(`ready ${JSON.stringify(urls)}`);
+ready = true;

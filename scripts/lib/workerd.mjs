@@ -1,12 +1,13 @@
 // The Worker in workerd through Miniflare, with nothing in front of it: the bundle wrangler
 // would deploy, the bindings wrangler.toml declares (read by wrangler itself), a local
-// Postgres behind the Hyperdrive binding. The bench measures the app this way because
-// wrangler dev's Node proxy, and Miniflare's own entry worker, cost more per request than the
-// gateway being measured; production has neither.
+// Postgres behind the Hyperdrive binding. The bench (and the fault drill) runs the app this way
+// because wrangler dev's Node proxy, and Miniflare's own entry worker, cost more per request
+// than the gateway being measured; production has neither.
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { build } from "vite";
+import { buildClient } from "./client-build.mjs";
 import { ROOT } from "./local-config.mjs";
 import { start, waitForOutput } from "./process.mjs";
 
@@ -16,16 +17,34 @@ const fromWrangler = createRequire(join(ROOT, "node_modules/wrangler/package.jso
 
 /**
  * Starts the Worker; `vars` are its variables, `inspectorPort` opens workerd to DevTools (for a
- * CPU profile). Returns its URL and a stop function.
+ * CPU profile). `reuseClient` keeps an existing client build (the fault drill never loads the
+ * page); otherwise the client is built first. `besides` are more Workers for the same workerd
+ * (the drill's fault injector), each with a socket of its own; `triggerHandlers` lets
+ * Miniflare's entry socket fire the cron (`/cdn-cgi/local/scheduled`). Returns the Worker's URL,
+ * the entry's, the others' by name and a stop function.
  */
-export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspectorPort }) {
-  // wrangler's bundle step reads the assets directory, so the client is built first.
-  await build({ configFile: join(ROOT, "client/vite.config.ts"), logLevel: "warn" });
-  execFileSync(
-    join(ROOT, "node_modules/.bin/wrangler"),
-    ["deploy", "--dry-run", "--outdir", BUNDLE_DIR],
-    { cwd: ROOT, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-  );
+export async function startWorkerd({
+  databaseUrl,
+  vars,
+  onLog = () => {},
+  inspectorPort,
+  reuseClient = false,
+  besides = [],
+  triggerHandlers = false,
+}) {
+  // wrangler's bundle step reads the assets directory, so the client is built first; staged,
+  // so a dev server serving client/dist meanwhile is not left without its files.
+  if (!reuseClient || !existsSync(join(ROOT, "client/dist/index.html"))) await buildClient();
+  try {
+    execFileSync(
+      join(ROOT, "node_modules/.bin/wrangler"),
+      ["deploy", "--dry-run", "--outdir", BUNDLE_DIR],
+      { cwd: ROOT, stdio: "pipe", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+    );
+  } catch (error) {
+    // Quiet when it works; when it does not, what wrangler said is the reason.
+    throw new Error(`wrangler could not bundle the Worker:\n${error.stdout}${error.stderr}`);
+  }
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
   const wrangler = await import(join(ROOT, "node_modules/wrangler/wrangler-dist/cli.js"));
   const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(
@@ -43,7 +62,8 @@ export async function startWorkerd({ databaseUrl, vars, onLog = () => {}, inspec
       scriptPath: join(BUNDLE_DIR, "index.js"),
       bindings: { ...options.bindings, ...vars },
     },
-    { inspectorPort, handleStructuredLogs: onLog },
+    { inspectorPort, handleStructuredLogs: onLog, unsafeTriggerHandlers: triggerHandlers },
+    besides,
   );
 }
 
@@ -90,35 +110,45 @@ export function startPassThrough(upstream) {
   });
 }
 
-/** Runs one Worker in Miniflare with a socket straight into it; returns its URL and a stop. */
-async function serve(worker, shared = {}) {
+/**
+ * Runs a Worker in Miniflare with a socket straight into it, and `besides` beside it, each with
+ * its own; returns the Worker's URL, the entry's, the others' (`urls`, by name) and a stop.
+ */
+async function serve(worker, shared = {}, besides = []) {
   const { Miniflare, convertV4MiniflareOptions } = fromWrangler("miniflare");
+  const direct = [{ host: "127.0.0.1", port: 0 }];
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
-      // Miniflare's own entry socket is unused; a free port keeps it off 8787.
+      // Miniflare's own entry socket is unused (but for the cron); a free port keeps it off 8787.
       host: "127.0.0.1",
       port: 0,
       ...shared,
-      // A socket straight into the Worker, past Miniflare's entry worker.
-      workers: [{ ...worker, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }],
+      // A socket straight into each Worker, past Miniflare's entry worker.
+      workers: [worker, ...besides].map((w) => ({ ...w, unsafeDirectSockets: direct })),
     }),
   );
-  await miniflare.ready;
-  const url = await miniflare.unsafeGetDirectURL(worker.name);
-  return { url: url.href.replace(/\/$/, ""), stop: () => miniflare.dispose() };
+  const entry = await miniflare.ready;
+  const urlOf = async (name) => (await miniflare.unsafeGetDirectURL(name)).href.replace(/\/$/, "");
+  const urls = {};
+  for (const w of besides) urls[w.name] = await urlOf(w.name);
+  return {
+    url: await urlOf(worker.name),
+    entry: entry.href.replace(/\/$/, ""),
+    urls,
+    stop: () => miniflare.dispose(),
+  };
 }
 
 /**
- * The app and the floors (startPassThrough) in front of `upstream`, started in a child process
- * (see workerd-host.mjs); returns their URLs, the child's pid and a stop function.
+ * The app, and with `upstream` the floors in front of it (startPassThrough), started in a child
+ * process (see workerd-host.mjs); the other options are startWorkerd's, and `printLogs` has the
+ * child print the Workers' log lines (read them with `output()`). Returns the URLs, the child's
+ * pid, its output so far and a stop function.
  */
-export async function startWorkersApart({ databaseUrl, vars, upstream, inspectorPort }) {
+export async function startWorkersApart(options) {
   const host = start(
     process.execPath,
-    [
-      join(ROOT, "scripts/lib/workerd-host.mjs"),
-      JSON.stringify({ databaseUrl, vars, upstream, inspectorPort }),
-    ],
+    [join(ROOT, "scripts/lib/workerd-host.mjs"), JSON.stringify(options)],
     process.env,
   );
   const [, urls] = await waitForOutput(host, /^ready (.*)$/m, { timeoutMs: 180_000 }).catch(
@@ -127,5 +157,5 @@ export async function startWorkersApart({ databaseUrl, vars, upstream, inspector
       throw error;
     },
   );
-  return { ...JSON.parse(urls), pid: host.child.pid, stop: host.stop };
+  return { ...JSON.parse(urls), pid: host.child.pid, output: host.output, stop: host.stop };
 }

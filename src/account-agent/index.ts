@@ -195,6 +195,7 @@ export class AccountAgent extends DurableObject<Env> {
       await this.settleOrphan(
         record,
         record.outcome ?? orphanOutcome(record, "settled_by_alarm"),
+        "alarm",
       ).catch((error: unknown) => {
         failure ??= error;
       });
@@ -220,6 +221,7 @@ export class AccountAgent extends DurableObject<Env> {
         await this.settleOrphan(
           record,
           record.outcome ?? orphanOutcome(record, "settled_by_sweep"),
+          "sweep",
         );
       } else {
         const unrecorded: ReservationRecord = {
@@ -234,21 +236,26 @@ export class AccountAgent extends DurableObject<Env> {
           startedAt: new Date(open.windowStart).getTime(),
           piecesSeen: 0,
         };
-        await this.settleOrphan(unrecorded, orphanOutcome(unrecorded, "settled_by_sweep"));
+        await this.settleOrphan(unrecorded, orphanOutcome(unrecorded, "settled_by_sweep"), "sweep");
       }
       settled += 1;
     }
     return { settled };
   }
 
-  private async settleOrphan(record: ReservationRecord, outcome: Settlement) {
+  /** `by` names who settled it: a kept outcome carries the stream's own status, not that. */
+  private async settleOrphan(
+    record: ReservationRecord,
+    outcome: Settlement,
+    by: "alarm" | "sweep",
+  ) {
     const settled = await settle(this.db(), record, outcome);
     await this.ctx.storage.delete(PREFIX + record.id);
     // Nothing was open: settled before, or its account was deleted with its reservations.
     if (settled === null) return;
     console.log(
       JSON.stringify({
-        msg: outcome.status === "settled_by_alarm" ? "alarm settlement" : "sweep settlement",
+        msg: `${by} settlement`,
         request_id: record.requestId,
         account: await accountHash(record.accountId),
         reservation: record.id,

@@ -9,6 +9,7 @@ import type { Database } from "../db/client";
 import { loggableError } from "../db/errors";
 import { account, session, user, verification } from "../db/schema";
 import { accountForNewUser } from "./account-hooks";
+import type { DatabaseWatch } from "./database-watch";
 import { onLinkAccount } from "./linking";
 
 export const OIDC_PROVIDER_ID = "oidc";
@@ -41,13 +42,15 @@ export interface AuthOptions {
    * the sign-in routes pay for it; session checks use an instance without it.
    */
   withOidc: boolean;
+  /** Sees every database call the instance makes, including the app's hooks. */
+  watch: DatabaseWatch;
 }
 
 export function createAuth(
   db: Database,
   config: AppConfig,
   origin: string,
-  { withOidc }: AuthOptions,
+  { withOidc, watch }: AuthOptions,
 ) {
   const oidc = withOidc ? config.oidc : undefined;
   return betterAuth({
@@ -57,10 +60,16 @@ export function createAuth(
     secret: config.auth.secret,
     telemetry: { enabled: false },
     logger: { log: logLine },
-    database: drizzleAdapter(db, {
-      provider: "pg",
-      schema: { user, session, account, verification },
-    }),
+    // An error that is not Better Auth's own (a failed statement) is thrown on to the app's
+    // handler, which logs it safely; better-call would otherwise print it whole, statement
+    // parameters (key hashes, account ids) included, and answer an empty 500.
+    onAPIError: { throw: true },
+    database: watch.adapter(
+      drizzleAdapter(db, {
+        provider: "pg",
+        schema: { user, session, account, verification },
+      }),
+    ),
     user: {
       additionalFields: {
         accountId: { type: "string", required: false, input: false },
@@ -92,13 +101,16 @@ export function createAuth(
       user: {
         create: {
           before: async (data, ctx) => ({
-            data: { ...data, accountId: await accountForNewUser(db, config, data, ctx) },
+            data: {
+              ...data,
+              accountId: await watch.watch(accountForNewUser(db, config, data, ctx)),
+            },
           }),
         },
       },
     },
     plugins: [
-      anonymous({ onLinkAccount: (link) => onLinkAccount(db, config, link) }),
+      anonymous({ onLinkAccount: (link) => watch.watch(onLinkAccount(db, config, link)) }),
       ...(oidc
         ? [
             genericOAuth({

@@ -9,7 +9,9 @@ import { AppError } from "../errors";
 import { accountHash } from "../lib/account-hash";
 import { afterResponse } from "../middleware/database";
 import { createAuth } from "./auth";
+import { DatabaseWatch } from "./database-watch";
 import { cachedOwner, forgetOwner, rememberOwner } from "./key-cache";
+import { refuseCrossSite } from "./same-origin";
 import { findKeyOwner, hashKey, looksLikeKey, touchKey } from "./virtual-keys";
 
 export interface Principal {
@@ -29,8 +31,10 @@ export interface Principal {
 
 async function fromSession(c: Context<AppEnv>): Promise<Principal | null> {
   const db = c.var.db();
-  const auth = createAuth(db, c.var.config, new URL(c.req.url).origin, { withOidc: false });
-  const result = await auth.api.getSession({ headers: c.req.raw.headers });
+  const watch = new DatabaseWatch();
+  const auth = createAuth(db, c.var.config, new URL(c.req.url).origin, { withOidc: false, watch });
+  // A database that cannot be reached is a 503, never "not signed in".
+  const result = await watch.outcome(auth.api.getSession({ headers: c.req.raw.headers }));
   if (!result) return null;
   const accountId = result.user.accountId;
   if (typeof accountId !== "string") return null;
@@ -109,9 +113,10 @@ function bearer(c: Context<AppEnv>): string | null {
 }
 
 /**
- * Requires a caller. `session` routes (the browser's /api) take the cookie; `key` routes
- * (/v1, OpenAI-compatible) take `Authorization: Bearer <virtual key>` and answer 401 in
- * OpenAI's shape otherwise. `reserving` marks routes whose reservation re-checks the key.
+ * Requires a caller. `session` routes (the browser's /api) take the cookie, and refuse writes
+ * from other sites before looking at it; `key` routes (/v1, OpenAI-compatible) take
+ * `Authorization: Bearer <virtual key>`, which no page can make a browser send, and answer 401
+ * in OpenAI's shape otherwise. `reserving` marks routes whose reservation re-checks the key.
  */
 export function authenticate(
   via: "session" | "key",
@@ -123,6 +128,7 @@ export function authenticate(
       const key = bearer(c);
       principal = key && looksLikeKey(key) ? await fromKey(c, await hashKey(key), reserving) : null;
     } else {
+      refuseCrossSite(c);
       principal = await fromSession(c);
     }
     await actAs(c, principal ?? unauthenticated(via));

@@ -27,6 +27,9 @@ export function connect(
     connect_timeout: 5,
     onnotice: () => {},
     idle_timeout: idleTimeoutSeconds,
+    // postgres.js waits up to 20 s between reconnection attempts by default; the AccountAgent's
+    // one connection would then stay down long after the database came back. A second at most.
+    backoff: (attempt: number) => (0.5 + Math.random() / 2) * Math.min(0.1 * 2 ** attempt, 1),
     connection: applicationName ? { application_name: applicationName } : {},
     // Hyperdrive's connection string is plain TCP; a TLS URL keeps postgres.js's own socket.
     socket: /sslmode=(require|verify)/.test(hyperdrive.connectionString) ? undefined : workerSocket,

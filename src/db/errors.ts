@@ -44,8 +44,13 @@ const CONNECTION_LOST = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
 ]);
-/** A socket workerd could not open or lost: these errors carry no code. */
-const SOCKET_FAILURE = /network connection lost|cannot connect|connection refused|ECONNRESET/i;
+/**
+ * A socket workerd could not open or lost: these errors carry no code. A plain socket that
+ * cannot connect says "cannot connect"; one through the Hyperdrive binding, to a database that
+ * is down, says "connection attempt failed".
+ */
+const SOCKET_FAILURE =
+  /network connection lost|cannot connect|connection attempt failed|connection refused|ECONNRESET/i;
 
 /**
  * Whether the database could not be reached or is refusing work (down, restarting, failing

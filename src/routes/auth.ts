@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import ipaddr from "ipaddr.js";
 import type { AppEnv } from "../app-env";
 import { createAuth } from "../auth/auth";
+import { DatabaseWatch } from "../auth/database-watch";
 import { AppError } from "../errors";
 
 /**
@@ -46,10 +47,14 @@ export const authRoutes = new Hono<AppEnv>()
     throw new AppError("NOT_FOUND");
   })
   .on(["GET", "POST"], "/auth/*", async (c) => {
+    const watch = new DatabaseWatch();
     const auth = createAuth(c.var.db(), c.var.config, new URL(c.req.url).origin, {
       withOidc: true,
+      watch,
     });
-    const res = await auth.handler(c.req.raw);
+    // Better Auth's own answer to a database outage (a 500, an error redirect, a sign-out that
+    // kept the session) becomes the app's 503 with Retry-After.
+    const res = await watch.outcome(auth.handler(c.req.raw));
     // Better Auth answers a path it does not know with an empty 404; every error here is JSON.
     if (res.status === 404 && !res.headers.get("content-type")) throw new AppError("NOT_FOUND");
     return res;

@@ -5,7 +5,7 @@ import type { AppEnv } from "../app-env";
 import { loggableError } from "../db/errors";
 import { AppError } from "../errors";
 import { withTimeout } from "../lib/timeout";
-import { ErrorSchema } from "../schemas/common";
+import { unavailableDoc } from "../schemas/common";
 
 const HEALTH_TIMEOUT_MS = 2_000;
 
@@ -22,10 +22,7 @@ const route = createRoute({
         },
       },
     },
-    503: {
-      description: "Postgres did not answer in time",
-      content: { "application/json": { schema: ErrorSchema } },
-    },
+    ...unavailableDoc,
   },
 });
 

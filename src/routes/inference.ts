@@ -16,7 +16,7 @@ import { AppError } from "../errors";
 import { prepareJob } from "../gateway/prepare";
 import { type ChatRequest, ChatRequestSchema } from "../gateway/request-schema";
 import { tierAllows } from "../quota/tiers";
-import { ErrorSchema } from "../schemas/common";
+import { crossSiteDoc, ErrorSchema, unavailableDoc } from "../schemas/common";
 
 const errorResponses = {
   400: { description: "Invalid request", content: { "application/json": { schema: ErrorSchema } } },
@@ -35,8 +35,9 @@ const errorResponses = {
     content: { "application/json": { schema: ErrorSchema } },
   },
   503: {
-    description: "The request could not be recorded (nothing charged)",
-    content: { "application/json": { schema: ErrorSchema } },
+    ...unavailableDoc[503],
+    description:
+      "The request could not be recorded (storage_unavailable), or the database did not answer (database_unavailable; retry after Retry-After); nothing was charged",
   },
   504: {
     description: "The provider timed out",
@@ -57,6 +58,9 @@ const completionResponse = {
 } as const;
 
 function completionRoute(path: string, via: "session" | "key", summary: string) {
+  // Only the cookie route checks the Origin: a bearer key is no ambient credential.
+  const responses =
+    via === "session" ? { ...completionResponse, ...crossSiteDoc } : completionResponse;
   return createRoute({
     method: "post",
     path,
@@ -65,7 +69,7 @@ function completionRoute(path: string, via: "session" | "key", summary: string) 
     request: {
       body: { required: true, content: { "application/json": { schema: ChatRequestSchema } } },
     },
-    responses: completionResponse,
+    responses,
   });
 }
 
@@ -83,12 +87,30 @@ async function dispatch(c: Context<AppEnv>, principal: Principal, body: ChatRequ
   const namespace = c.env.ACCOUNT_AGENT;
   // The server picks the Durable Object from the authenticated account, never from input.
   const agent = namespace.get(namespace.idFromName(principal.accountId));
-  const answer = await agent.fetch("https://account-agent/inference", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(job),
-  });
-  return { job, answer };
+  try {
+    const answer = await agent.fetch("https://account-agent/inference", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(job),
+    });
+    return { job, answer };
+  } catch (error) {
+    if (agentWentAway(error)) throw new AppError("AGENT_UNAVAILABLE");
+    throw error;
+  }
+}
+
+/**
+ * The runtime marks a Durable Object that was reset or is overloaded, and says when a retry is
+ * safe: worth a 503 and another try, not a 500. Anything else thrown there is a bug.
+ */
+function agentWentAway(error: unknown): boolean {
+  const flags = error as {
+    durableObjectReset?: boolean;
+    retryable?: boolean;
+    overloaded?: boolean;
+  };
+  return Boolean(flags?.durableObjectReset || flags?.retryable || flags?.overloaded);
 }
 
 async function outcomeOf(work: Promise<Dispatched>): Promise<Dispatched | AppError> {
@@ -169,6 +191,7 @@ const modelsRoute = createRoute({
       },
     },
     401: errorResponses[401],
+    ...unavailableDoc,
   },
 });
 

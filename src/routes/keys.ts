@@ -8,7 +8,7 @@ import { createKey } from "../auth/virtual-keys";
 import { virtualKeys } from "../db/schema";
 import { AppError } from "../errors";
 import { iso, isUuid } from "../lib/format";
-import { errorDoc, json } from "../schemas/common";
+import { crossSiteDoc, errorDoc, json, unavailableDoc } from "../schemas/common";
 
 const MAX_ACTIVE_KEYS = 25;
 
@@ -23,7 +23,7 @@ export const KeySchema = z
   })
   .openapi("VirtualKey");
 
-const errors = { 401: errorDoc("Not signed in") } as const;
+const errors = { 401: errorDoc("Not signed in"), ...unavailableDoc } as const;
 const session = authenticate("session");
 
 const listRoute = createRoute({
@@ -56,6 +56,7 @@ const createKeyRoute = createRoute({
     201: json(KeySchema.extend({ key: z.string() }).openapi("NewKey"), "The new key"),
     400: errorDoc("Invalid body"),
     409: errorDoc("Too many active keys"),
+    ...crossSiteDoc,
     ...errors,
   },
 });
@@ -69,6 +70,7 @@ const revokeRoute = createRoute({
   responses: {
     200: json(KeySchema, "The revoked key"),
     404: errorDoc("No such key"),
+    ...crossSiteDoc,
     ...errors,
   },
 });

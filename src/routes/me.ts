@@ -6,7 +6,7 @@ import { authenticate } from "../auth/principal";
 import { account, user } from "../db/schema";
 import { currentBucket } from "../quota/buckets";
 import { dailyLimit } from "../quota/tiers";
-import { ErrorSchema } from "../schemas/common";
+import { ErrorSchema, unavailableDoc } from "../schemas/common";
 import { QuotaSchema, quotaJson } from "../schemas/quota";
 
 const MeSchema = z
@@ -30,6 +30,7 @@ const route = createRoute({
   responses: {
     200: { description: "The caller", content: { "application/json": { schema: MeSchema } } },
     401: { description: "Not signed in", content: { "application/json": { schema: ErrorSchema } } },
+    ...unavailableDoc,
   },
 });
 

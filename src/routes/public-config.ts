@@ -4,6 +4,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { TIERS } from "../db/schema";
+import { packagesUrl } from "../lib/pyodide";
 import { json } from "../schemas/common";
 
 const ConfigSchema = z
@@ -19,9 +20,9 @@ const ConfigSchema = z
     models: z.array(z.object({ id: z.string(), provider: z.string(), min_tier: z.enum(TIERS) })),
     demo_model: z.boolean(),
     python: z.object({
-      packages_url: z.string().nullable().openapi({
+      packages_url: z.string().openapi({
         description:
-          "Base URL (ending in /) Pyodide loads packages from; null: the official CDN for the client's pinned Pyodide version",
+          "Base URL (ending in /) Pyodide loads packages from: PYODIDE_PACKAGES_URL, else the official CDN for the pinned Pyodide version",
       }),
     }),
   })
@@ -54,7 +55,7 @@ export const publicConfig = new OpenAPIHono<AppEnv>().openapi(route, (c) => {
       models: config.models.map((m) => ({ id: m.id, provider: m.provider, min_tier: m.minTier })),
       // Only the scripted model answers when no real provider is configured.
       demo_model: providers.length > 0 && providers.every((p) => p === "scripted"),
-      python: { packages_url: config.pyodidePackagesUrl ?? null },
+      python: { packages_url: packagesUrl(config) },
     },
     200,
   );

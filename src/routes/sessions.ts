@@ -9,14 +9,16 @@ import { AppError } from "../errors";
 import { isUuid } from "../lib/format";
 import { currentBucket } from "../quota/buckets";
 import { dailyLimit } from "../quota/tiers";
-import { errorDoc, json, paging } from "../schemas/common";
+import { crossSiteDoc, errorDoc, json, paging, unavailableDoc } from "../schemas/common";
 import { QuotaSchema, quotaJson } from "../schemas/quota";
 import { ToolCallFields, toolCallFields } from "./tool-calls";
 
 const session = authenticate("session");
 const owned = (id: string, accountId: string) =>
   and(eq(agentSessions.id, id), eq(agentSessions.accountId, accountId));
-const unauthorized = { 401: errorDoc("Not signed in") } as const;
+const sessionErrors = { 401: errorDoc("Not signed in"), ...unavailableDoc } as const;
+/** Renaming and deleting are writes: other sites' pages are refused. */
+const writeErrors = { ...sessionErrors, ...crossSiteDoc } as const;
 
 const SessionSchema = z
   .object({
@@ -82,7 +84,7 @@ const listRoute = createRoute({
       z.object({ data: z.array(SessionSchema) }),
       "Sessions; pass the last updated_at as `before` for the next page",
     ),
-    ...unauthorized,
+    ...sessionErrors,
   },
 });
 
@@ -95,7 +97,7 @@ const messagesRoute = createRoute({
   responses: {
     200: json(z.object({ data: z.array(MessageSchema) }), "The transcript"),
     404: errorDoc("No such session"),
-    ...unauthorized,
+    ...sessionErrors,
   },
 });
 
@@ -112,7 +114,7 @@ const renameRoute = createRoute({
     200: json(SessionSchema, "The renamed session"),
     400: errorDoc("Invalid body"),
     404: errorDoc("No such session"),
-    ...unauthorized,
+    ...writeErrors,
   },
 });
 
@@ -125,7 +127,7 @@ const deleteRoute = createRoute({
   responses: {
     204: { description: "Deleted" },
     404: errorDoc("No such session"),
-    ...unauthorized,
+    ...writeErrors,
   },
 });
 
@@ -136,7 +138,7 @@ const quotaRoute = createRoute({
   middleware: session,
   responses: {
     200: json(QuotaSchema, "Quota"),
-    ...unauthorized,
+    ...sessionErrors,
   },
 });
 

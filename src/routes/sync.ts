@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
 import { AppError } from "../errors";
-import { errorDoc, json } from "../schemas/common";
+import { errorDoc, json, unavailableDoc } from "../schemas/common";
 import { proxyShape } from "../sync/electric-proxy";
 import { isShape, SHAPES, shapeParams } from "../sync/shapes";
 
@@ -38,7 +38,11 @@ const route = createRoute({
     404: errorDoc("Not a synced table"),
     409: json(z.array(z.unknown()), "Shape must be refetched (Electric protocol)"),
     502: errorDoc("Sync service failed"),
-    503: errorDoc("Sync not configured"),
+    503: {
+      ...unavailableDoc[503],
+      description:
+        "Sync not configured (sync_unavailable), or the database did not answer (database_unavailable; retry after Retry-After)",
+    },
     504: errorDoc("Sync service timed out"),
   },
 });

@@ -8,7 +8,7 @@ import { authenticate } from "../auth/principal";
 import { agentToolCalls, TOOL_CALL_STATUSES } from "../db/schema";
 import { AppError } from "../errors";
 import { iso, storable } from "../lib/format";
-import { errorDoc, json } from "../schemas/common";
+import { crossSiteDoc, errorDoc, json, unavailableDoc } from "../schemas/common";
 
 export const MAX_TOOL_TEXT_BYTES = 64 * 1024;
 
@@ -84,6 +84,8 @@ const route = createRoute({
     404: errorDoc("No such tool call"),
     409: errorDoc("Already completed differently"),
     413: errorDoc("Body too large"),
+    ...crossSiteDoc,
+    ...unavailableDoc,
   },
 });
 

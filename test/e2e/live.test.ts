@@ -3,7 +3,7 @@
 // live sync (Electric's protocol, through the Worker, against the stand-in).
 import type { BrowserContext } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { lastAnswer, newProfile, scripted, send, stack, visit } from "./support";
+import { accountOf, lastAnswer, newProfile, scripted, send, sql, stack, visit } from "./support";
 
 async function secondTabSeesTheFirst(profile: BrowserContext, base: string) {
   const first = await visit(profile, base);
@@ -12,8 +12,12 @@ async function secondTabSeesTheFirst(profile: BrowserContext, base: string) {
 
   await send(first, scripted(label, { reply: "Seen in both tabs." }));
   await lastAnswer(first).getByText("Seen in both tabs.").waitFor();
-  await expect.poll(() => first.getByTestId("quota-used").textContent()).not.toBe("0");
-  const used = await first.getByTestId("quota-used").textContent();
+  // What the books say once the turn has settled; both tabs come to show it.
+  const { account_id } = await accountOf(first);
+  const [bucket] =
+    await sql`select used_tokens from quota_buckets where account_id = ${account_id}`;
+  const used = new Intl.NumberFormat("en-US").format(Number(bucket?.used_tokens));
+  await expect.poll(() => first.getByTestId("quota-used").textContent()).toBe(used);
 
   const sidebar = second.getByRole("navigation", { name: "Conversations" });
   const entry = sidebar.getByRole("button", { name: label, exact: false }).first();

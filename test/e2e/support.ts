@@ -11,13 +11,39 @@ export const sql = sqlClient(stack.databaseUrl);
 
 let browser: Browser | null = null;
 const contexts: BrowserContext[] = [];
+/** What the browser said about the Content-Security-Policy: every test must leave this empty. */
+const violations: string[] = [];
+/** Reports a test expects (it feeds the page something the policy must refuse). */
+let expected: RegExp | null = null;
+
+/**
+ * The current test expects the policy to refuse something matching `pattern` (and it must):
+ * Chromium reports an inline event handler as soon as HTML carrying one is parsed, even by the
+ * sanitiser, before the sanitiser removes it.
+ */
+export function expectViolations(pattern: RegExp) {
+  expected = pattern;
+}
 
 // A failed test leaves a screenshot of every page it had open, and their text in the log.
-// Each test's profiles are closed after it (a Python worker holds a good deal of memory).
+// Each test's profiles are closed after it (a Python worker holds a good deal of memory), and
+// the page ran under its Content-Security-Policy without breaking it.
 afterEach(async ({ task }) => {
   const open = contexts.splice(0);
   if (task.result?.state === "fail") await showPages(task.name, open);
   for (const context of open) await context.close().catch(() => {});
+  const reported = violations.splice(0);
+  const allowed = expected;
+  expected = null;
+  if (allowed)
+    expect(
+      reported.some((v) => allowed.test(v)),
+      "the expected refusal",
+    ).toBe(true);
+  expect(
+    reported.filter((v) => !allowed?.test(v)),
+    "Content-Security-Policy violations",
+  ).toEqual([]);
 });
 
 async function showPages(test: string, open: BrowserContext[]) {
@@ -61,6 +87,12 @@ async function chromiumBrowser(): Promise<Browser> {
 export async function newProfile(viewport = { width: 1280, height: 860 }) {
   const context = await (await chromiumBrowser()).newContext({ viewport });
   contexts.push(context);
+  // The page's console and its workers' (the Python worker runs under a policy of its own).
+  const watch = (text: string) => {
+    if (/Content.Security.Policy/i.test(text)) violations.push(text);
+  };
+  context.on("console", (message) => watch(message.text()));
+  context.on("page", (page) => page.on("worker", (w) => w.on("console", (m) => watch(m.text()))));
   return context;
 }
 

@@ -1,7 +1,8 @@
-// The AccountAgent's crash safety: a reservation whose stream died with an evicted instance is
-// settled by the alarm (idempotently), a record whose reservation is not open changes nothing,
-// a refused one leaves no record, one that was open while its anonymous account was merged
-// into another settles into the survivor, one it cannot record or cannot reserve is refused
+// The AccountAgent's crash safety: a reservation whose stream died with an evicted instance, or
+// whose stream could not write its settlement, is settled by the alarm (idempotently, and with
+// what the stream saw when it knew); a record whose reservation is not open changes nothing, a
+// refused one leaves no record, one that was open while its anonymous account was merged into
+// another settles into the survivor, one it cannot record or cannot reserve is refused
 // cleanly, and the object's long-lived Postgres client survives the server closing its
 // connections.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
@@ -11,7 +12,7 @@ import type { RunHost } from "../../src/account-agent/inference-run";
 import type { Settlement } from "../../src/account-agent/settle";
 import { connect, type Database } from "../../src/db/client";
 import { signedInWithOidc, uniqueLogin } from "./browser";
-import { withDb } from "./helpers";
+import { failWrites, withDb } from "./helpers";
 import {
   account,
   agentFor,
@@ -21,6 +22,7 @@ import {
   readSse,
   reserveDirectly,
   scripted,
+  sessionMessages,
   settled,
   storeRecord,
   usageRows,
@@ -114,6 +116,57 @@ describe("AccountAgent alarm", () => {
     await eventually(async () => (await storedReservations(accountId)) === 0);
   });
 
+  it("retries a settlement its stream could not write, charging what the stream saw", async () => {
+    const { browser, accountId } = await account();
+    // The stream's settling statement fails (as a lost connection or a full disk would fail it).
+    const failing = await failWrites(
+      "open_reservations",
+      "delete",
+      `old.account_id = '${accountId}'`,
+    );
+    const ask = scripted("keep this", { reply: "a reply kept for the retry" });
+    const res = await chat(browser, {
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 50,
+      messages: [{ role: "user", content: ask }],
+    });
+    const sessionId = res.headers.get("x-session-id") ?? "";
+    const { events, done, text } = await readSse(res);
+    expect(done).toBe(true);
+    expect(text).toBe("a reply kept for the retry");
+    const { usage } = events.at(-1) as {
+      usage: { completion_tokens: number; total_tokens: number };
+    };
+
+    // Nothing charged yet, the reservation still holds, and the alarm is due within 30 s.
+    expect(await usageRows(accountId)).toEqual([]);
+    expect(await usedTokens(accountId)).toBeGreaterThan(usage.total_tokens);
+    expect(await storedReservations(accountId)).toBe(1);
+    await runInDurableObject(agentFor(accountId), async (_, state) => {
+      expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now() + 30_000);
+    });
+
+    await failing.remove();
+    expect(await runDurableObjectAlarm(agentFor(accountId))).toBe(true);
+    // The retry charges what streamed (not the alarm's guess from the pieces it saw), and
+    // records the turn.
+    expect(await usageRows(accountId)).toMatchObject([
+      {
+        status: "ok",
+        completionTokens: usage.completion_tokens,
+        debitedTokens: usage.total_tokens,
+        sessionId,
+      },
+    ]);
+    expect(await usedTokens(accountId)).toBe(usage.total_tokens);
+    expect((await sessionMessages(sessionId)).map((m) => [m.role, m.content])).toEqual([
+      ["user", ask],
+      ["assistant", "a reply kept for the retry"],
+    ]);
+    expect(await storedReservations(accountId)).toBe(0);
+  });
+
   it("settles each record as it is stored when it gets to it: a stream's kept outcome wins", async () => {
     const { accountId } = await account();
     // Listed in key order: the orphan first, then the one whose stream is still settling.
@@ -142,7 +195,9 @@ describe("AccountAgent alarm", () => {
         await tx`select 1 from quota_buckets where account_id = ${accountId} for update`;
         alarm = runDurableObjectAlarm(agentFor(accountId));
         await eventually(() => settlementWaiting());
-        // …while the other stream's own settlement fails and is kept for the alarm.
+        // …while the other stream's own settlement fails and is kept for the alarm. Called
+        // directly: on the agent's one connection, a real stream's settlement would queue
+        // behind the alarm's. The test above drives the stream's own failure.
         await runInDurableObject(agentFor(accountId), async (agent, state) => {
           await (agent as unknown as Internals).host().keepForRetry(settling, kept);
           expect(await state.storage.getAlarm()).toBeLessThanOrEqual(Date.now() + 30_000);

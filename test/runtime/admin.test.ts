@@ -1,7 +1,7 @@
 // The admin surface: who gets in (anonymous never; the allow-list; an empty list means anyone
-// signed in during development and nobody in production), that every action leaves an audit
-// row in the same transaction, and that no secret ever appears in an admin response.
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+// signed in during development and nobody in production), that every action takes effect and
+// leaves an audit row in the same transaction, that the usage view filters and pages, and that
+// no secret ever appears in an admin response.
 import { env } from "cloudflare:workers";
 import { desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -13,22 +13,12 @@ import {
   session,
   virtualKeys,
 } from "../../src/db/schema";
-import worker from "../../src/index";
 import { dailyLimit } from "../../src/quota/tiers";
 import { windowStart } from "../../src/quota/window";
-import { Browser, uniqueLogin } from "./browser";
+import { Browser, browserWith, uniqueLogin } from "./browser";
 import { withDb } from "./helpers";
-import { account, chat, readSse, scripted } from "./inference-helpers";
-
-/** A browser talking to the same Worker with some bindings replaced. */
-function browserWith(vars: Record<string, string>) {
-  return new Browser(async (request) => {
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(request, { ...env, ...vars }, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  });
-}
+import { account, chat, keyFor, readSse, scripted, v1 } from "./inference-helpers";
+import { seedUsage } from "./seed";
 
 async function staff(browser = new Browser()) {
   const login = uniqueLogin("staff");
@@ -80,10 +70,13 @@ describe("admin gating", () => {
     expect((await prod.fetch("/api/admin/me")).status).toBe(200);
   });
 
-  it("refuses a listed address the provider did not verify", async () => {
+  it.each([
+    ["says is unverified", "~unverified"],
+    ["does not say is verified", "~unstated"],
+  ])("refuses a listed address the provider %s", async (_, claim) => {
     const listed = uniqueLogin("claimed");
     const browser = browserWith({ ADMIN_EMAILS: `${listed}@example.test` });
-    await browser.signInWithOidc(`${listed}~unverified`);
+    await browser.signInWithOidc(`${listed}${claim}`);
     expect((await browser.me()).email).toBe(`${listed}@example.test`);
     expect((await browser.fetch("/api/admin/me")).status).toBe(403);
   });
@@ -93,9 +86,19 @@ describe("admin actions", () => {
   it("change tier, set a bucket limit and revoke a key, each with an audit row", async () => {
     const { browser: admin, email } = await staff();
     const { browser: owner, accountId } = await account();
-    const key = await (
-      await owner.fetch("/api/keys", { method: "POST", json: { label: "k" } })
-    ).json<{ id: string }>();
+    const key = await keyFor(owner);
+    // Used once, so the Worker routes it from its cache as well as from the database.
+    const completion = () =>
+      v1("/chat/completions", key.key, {
+        method: "POST",
+        body: JSON.stringify({
+          model: "gpt-5-mini",
+          max_tokens: 20,
+          messages: [{ role: "user", content: scripted("hi", { reply: "ok" }) }],
+        }),
+      });
+    expect((await completion()).status).toBe(200);
+    expect((await v1("/models", key.key)).status).toBe(200);
     const [bucket] = await withDb((db) =>
       db.select().from(quotaBuckets).where(eq(quotaBuckets.accountId, accountId)),
     );
@@ -119,6 +122,11 @@ describe("admin actions", () => {
 
     const revoke = await admin.fetch(`/api/admin/keys/${key.id}/revoke`, { method: "POST" });
     expect(revoke.status).toBe(200);
+    // The key is dead at once, for inference and for listing models.
+    for (const res of [await completion(), await v1("/models", key.key)]) {
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_api_key" } });
+    }
 
     const trail = await withDb((db) =>
       db
@@ -163,6 +171,94 @@ describe("admin actions", () => {
       (await admin.fetch(`/api/admin/keys/not-a-uuid/revoke`, { method: "POST" })).status,
     ).toBe(400);
     expect(await withDb((db) => db.select().from(adminAudit))).toHaveLength(before.length);
+  });
+});
+
+describe("the usage view", () => {
+  type UsagePage = { data: { id: string; created_at: string }[] };
+  const ids = async (admin: Browser, query: string) => {
+    const res = await admin.fetch(`/api/admin/usage?${query}`);
+    expect(res.status).toBe(200);
+    return (await res.json<UsagePage>()).data.map((u) => u.id);
+  };
+  /** Times `n` seconds into the last hour: recent, so the retention job leaves them alone. */
+  const lastHour = () => {
+    const start = Date.now() - 3_600_000;
+    return (n: number) => new Date(start + n * 1_000).toISOString();
+  };
+
+  it("shows only the rows that match every filter", async () => {
+    const { browser: admin } = await staff();
+    const at = lastHour();
+    const [{ accountId: mine }, { accountId: other }] = [await account(), await account()];
+    const [miniOk, miniAborted, haikuOk, haikuTimeout] = await withDb((db) =>
+      seedUsage(db, mine, [
+        { model: "gpt-5-mini", status: "ok", at: at(4) },
+        { model: "gpt-5-mini", status: "aborted", at: at(3) },
+        { model: "claude-haiku-4-5", status: "ok", at: at(2) },
+        { model: "claude-haiku-4-5", status: "timeout", at: at(1) },
+      ]),
+    );
+    // Another account's row, which matches every other filter.
+    await withDb((db) => seedUsage(db, other, [{ model: "gpt-5-mini", status: "ok", at: at(5) }]));
+
+    const mineOnly = `account_id=${mine}`;
+    expect(await ids(admin, mineOnly)).toEqual([miniOk, miniAborted, haikuOk, haikuTimeout]);
+    expect(await ids(admin, `${mineOnly}&model=gpt-5-mini`)).toEqual([miniOk, miniAborted]);
+    expect(await ids(admin, `${mineOnly}&status=ok`)).toEqual([miniOk, haikuOk]);
+    expect(await ids(admin, `${mineOnly}&status=ok&model=claude-haiku-4-5`)).toEqual([haikuOk]);
+    expect(await ids(admin, `${mineOnly}&status=settled_by_sweep`)).toEqual([]);
+  });
+
+  /** Every page of the account's usage, `limit` rows at a time, each after the last's `before`. */
+  async function allPages(admin: Browser, accountId: string, limit: number) {
+    const pages: string[][] = [];
+    let before = "";
+    for (;;) {
+      const res = await admin.fetch(
+        `/api/admin/usage?account_id=${accountId}&limit=${limit}${before}`,
+      );
+      const { data } = await res.json<UsagePage>();
+      if (!data.length) return pages;
+      pages.push(data.map((u) => u.id));
+      before = `&before=${data.at(-1)?.created_at}&before_id=${data.at(-1)?.id}`;
+    }
+  }
+
+  it("pages with `before` through every row, newest first, none twice", async () => {
+    const { browser: admin } = await staff();
+    const { accountId } = await account();
+    const at = lastHour();
+    const seeded = await withDb((db) =>
+      seedUsage(
+        db,
+        accountId,
+        [5, 4, 3, 2, 1].map((n) => ({ model: "gpt-5-mini", status: "ok", at: at(n) })),
+      ),
+    );
+    expect(await allPages(admin, accountId, 2)).toEqual([
+      seeded.slice(0, 2),
+      seeded.slice(2, 4),
+      seeded.slice(4),
+    ]);
+  });
+
+  // BUG: a page's cursor is its last row's created_at to the millisecond (a JavaScript Date),
+  // while Postgres keeps microseconds, and `before` is compared with `<`: a row logged earlier
+  // in the same millisecond as the cursor's row is on neither page. Two settlements of an
+  // account that close together are ordinary under load.
+  it("pages past rows logged within the same millisecond", async () => {
+    const { browser: admin } = await staff();
+    const { accountId } = await account();
+    const at = lastHour();
+    const millisecond = at(1).replace("Z", "");
+    const seeded = await withDb((db) =>
+      seedUsage(db, accountId, [
+        { model: "gpt-5-mini", status: "ok", at: `${millisecond}700Z` },
+        { model: "gpt-5-mini", status: "ok", at: `${millisecond}300Z` },
+      ]),
+    );
+    expect(await allPages(admin, accountId, 1)).toEqual([[seeded[0]], [seeded[1]]]);
   });
 });
 

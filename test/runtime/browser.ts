@@ -1,7 +1,9 @@
 // A minimal browser for runtime tests: keeps cookies, sends Origin like a page on our origin
 // would, and walks the OIDC sign-in through the loopback provider.
-import { exports } from "cloudflare:workers";
-import { ORIGIN } from "./helpers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import worker from "../../src/index";
+import { failWrites, ORIGIN } from "./helpers";
 
 export class Browser {
   readonly cookies = new Map<string, string>();
@@ -90,6 +92,34 @@ export class Browser {
     if (res.status !== 200) throw new Error(`/api/me: ${res.status} ${await res.text()}`);
     return res.json<Me>();
   }
+}
+
+/**
+ * A browser talking to the same Worker with some bindings replaced (the Worker's own: the
+ * AccountAgent keeps the suite's; see agentWithVars).
+ */
+export function browserWith(vars: Record<string, string>) {
+  return new Browser(async (request) => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(request, { ...env, ...vars }, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  });
+}
+
+/**
+ * A browser whose anonymous sign-up fails at the last write of its transaction, the virtual
+ * key. Its bucket's limit, which no other test's has, is how the failure tells it apart.
+ */
+export async function browserWhoseSignUpFails() {
+  const limit = 7_000_000 + Math.floor(Math.random() * 1_000_000);
+  await failWrites(
+    "virtual_keys",
+    "insert",
+    `exists (select 1 from quota_buckets b
+      where b.account_id = new.account_id and b.limit_tokens = ${limit})`,
+  );
+  return { browser: browserWith({ QUOTA_ANON_TOKENS: String(limit) }), limit };
 }
 
 export interface Me {

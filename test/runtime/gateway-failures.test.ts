@@ -4,13 +4,21 @@
 import { describe, expect, it } from "vitest";
 import {
   account,
+  agentWithVars,
   chat,
   parseSse,
   readSse,
   scripted,
+  sessionMessages,
   settled,
   usedTokens,
 } from "./inference-helpers";
+
+/**
+ * The timeout tests' own UPSTREAM_TIMEOUT_MS, set on their account's agent. The suite's is long,
+ * so that no other test is cut off by a slow moment on a loaded machine.
+ */
+const SHORT_TIMEOUT = { UPSTREAM_TIMEOUT_MS: "1500" };
 
 function streamRequest(content: string) {
   return {
@@ -128,6 +136,7 @@ describe("the provider fails", () => {
     "mid-stream (%s, %s): a final SSE error event, charged for what streamed",
     async (_, model, directive, status, code) => {
       const { browser, accountId } = await account();
+      if ("stall_after_tokens" in directive) await agentWithVars(accountId, SHORT_TIMEOUT);
       const res = await chat(browser, {
         ...streamRequest(scripted("go", { tokens: 50, ...directive })),
         model,
@@ -147,9 +156,31 @@ describe("the provider fails", () => {
     },
   );
 
+  it.each([
+    ["a connection reset", { cut_after_tokens: 3 }],
+    ["an in-stream error event", { fail_after_tokens: 3 }],
+  ])(
+    "mid-stream (%s): the turn is still recorded, the person's message and the partial reply",
+    async (_, directive) => {
+      const { browser } = await account();
+      const ask = scripted("count to six", { reply: "one two three four five six", ...directive });
+      const res = await chat(browser, streamRequest(ask));
+      const sessionId = res.headers.get("x-session-id") ?? "";
+      const { text } = await readSse(res);
+      expect(text).toBe("one two three");
+      expect(
+        (await sessionMessages(sessionId)).map((m) => [m.role, m.content, m.finishReason]),
+      ).toEqual([
+        ["user", ask, null],
+        ["assistant", "one two three", "error"],
+      ]);
+    },
+  );
+
   it("a pause past the timeout that Anthropic fills with pings is not a stall", async () => {
     // As while Claude writes a long tool input, which it does not stream piece by piece.
     const { browser, accountId } = await account();
+    await agentWithVars(accountId, SHORT_TIMEOUT);
     const res = await chat(browser, {
       ...streamRequest(scripted("go", { tokens: 10, pause_after_tokens: 4, pause_ms: 3_500 })),
       model: ANTHROPIC,
@@ -163,6 +194,7 @@ describe("the provider fails", () => {
 
   it("answers a non-streaming request whose provider stalls with a 504, nothing charged", async () => {
     const { browser, accountId } = await account();
+    await agentWithVars(accountId, SHORT_TIMEOUT);
     const res = await chat(browser, {
       max_tokens: 100,
       messages: [{ role: "user", content: scripted("wait", { first_token_delay_ms: 5_000 }) }],

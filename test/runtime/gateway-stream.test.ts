@@ -1,8 +1,8 @@
 // The gateway's happy paths: streamed and whole completions with usage, the transcript it
 // records (session, messages, tool calls), and every provider path through the same engine.
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { agentMessages, agentSessions, agentToolCalls } from "../../src/db/schema";
+import { agentSessions, agentToolCalls } from "../../src/db/schema";
 import { withDb } from "./helpers";
 import {
   account,
@@ -10,21 +10,12 @@ import {
   chatOk,
   readSse,
   scripted,
+  sessionMessages,
   settled,
   upstreamBody,
   usageRows,
   usedTokens,
 } from "./inference-helpers";
-
-/** The session's stored messages, in order. */
-const sessionMessages = (sessionId: string) =>
-  withDb((db) =>
-    db
-      .select()
-      .from(agentMessages)
-      .where(eq(agentMessages.sessionId, sessionId))
-      .orderBy(asc(agentMessages.seq)),
-  );
 
 const PYTHON_RUN = {
   type: "function",
@@ -318,30 +309,92 @@ describe("request parameters", () => {
     function: { ...PYTHON_RUN.function, strict },
   });
 
-  it("reach an OpenAI-compatible provider as sent", async () => {
+  /** Every parameter the gateway passes on, each at a value other than the default. */
+  const everything = {
+    max_tokens: 20,
+    tools: [tool(true)],
+    tool_choice: { type: "function", function: { name: "python_run" } },
+    parallel_tool_calls: false,
+    temperature: 0.3,
+    top_p: 0.9,
+    stop: "END",
+    seed: 7,
+    reasoning_effort: "low",
+    frequency_penalty: 0.5,
+    presence_penalty: -0.5,
+  };
+
+  it.each([
+    ["OpenAI", "max_completion_tokens", "gpt-5-mini", "max_tokens"],
+    [
+      "another OpenAI-compatible server",
+      "max_tokens",
+      "openai/gpt-oss-120b",
+      "max_completion_tokens",
+    ],
+  ])("reach %s as sent, the output limit as %s", async (_, limit, model, otherLimit) => {
     const { browser } = await account("pro");
     const marker = crypto.randomUUID();
     const res = await chat(browser, {
-      model: "gpt-5-mini",
-      max_tokens: 20,
+      ...everything,
+      model,
       messages: [{ role: "user", name: "ada", content: scripted(marker, { reply: "ok" }) }],
-      tools: [tool(true)],
-      parallel_tool_calls: false,
-      seed: 7,
-      reasoning_effort: "low",
-      frequency_penalty: 0.5,
-      presence_penalty: -0.5,
     });
     expect(res.status).toBe(200);
-    expect(await upstreamBody(marker)).toMatchObject({
+    const body = await upstreamBody(marker);
+    expect(body).toMatchObject({
+      model,
       messages: [{ role: "user", name: "ada" }],
-      tools: [{ function: { name: "python_run", strict: true } }],
+      tools: [{ type: "function", function: { name: "python_run", strict: true } }],
+      tool_choice: { type: "function", function: { name: "python_run" } },
       parallel_tool_calls: false,
+      temperature: 0.3,
+      top_p: 0.9,
+      stop: ["END"],
       seed: 7,
       reasoning_effort: "low",
       frequency_penalty: 0.5,
       presence_penalty: -0.5,
+      [limit]: 20,
     });
+    expect(body).not.toHaveProperty(otherLimit);
+  });
+
+  it("reach Anthropic translated, without what its Messages API does not take", async () => {
+    const { browser } = await account("pro");
+    const marker = crypto.randomUUID();
+    const ask = scripted(marker, { reply: "ok" });
+    // The penalties are refused for Anthropic models (below); everything else is sent.
+    const { frequency_penalty, presence_penalty, ...accepted } = everything;
+    const res = await chat(browser, {
+      ...accepted,
+      model: "claude-haiku-4-5",
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", name: "ada", content: ask },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = await upstreamBody(marker);
+    expect(body).toMatchObject({
+      model: "claude-haiku-4-5",
+      max_tokens: 20,
+      system: "Be brief.",
+      tools: [{ name: "python_run", strict: true }],
+      tool_choice: { type: "tool", name: "python_run", disable_parallel_tool_use: true },
+      stop_sequences: ["END"],
+    });
+    // No name on the message, nor any parameter the API has no place for.
+    expect(body.messages).toEqual([{ role: "user", content: [{ type: "text", text: ask }] }]);
+    for (const absent of [
+      "temperature",
+      "top_p",
+      "seed",
+      "reasoning_effort",
+      "stop",
+      "parallel_tool_calls",
+    ])
+      expect(body).not.toHaveProperty(absent);
   });
 
   it("leave out parallel_tool_calls without tools, which providers refuse", async () => {

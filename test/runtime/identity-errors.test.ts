@@ -1,5 +1,6 @@
-// The paths that must fail cleanly: linking twice, an identity already linked elsewhere, an
-// expired anonymous session, a replayed callback, and a production Worker without its secret.
+// The paths that must fail cleanly: linking twice, an identity already linked elsewhere or
+// whose address is not verified, an expired anonymous session, a replayed callback, a write
+// failing part-way through sign-up or a merge, and a production Worker without its secret.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { count, eq, sql } from "drizzle-orm";
@@ -12,8 +13,8 @@ import {
   user,
 } from "../../src/db/schema";
 import worker from "../../src/index";
-import { Browser, uniqueLogin } from "./browser";
-import { ORIGIN, withDb } from "./helpers";
+import { Browser, browserWhoseSignUpFails, uniqueLogin } from "./browser";
+import { failWrites, ORIGIN, withDb } from "./helpers";
 import { rowCounts, seedHistory } from "./seed";
 
 async function identityRows(login: string) {
@@ -24,6 +25,19 @@ async function identityRows(login: string) {
       .innerJoin(user, eq(user.id, authAccount.userId))
       .where(eq(authAccount.accountId, `oidc-${login}`)),
   );
+}
+
+/** Links the OIDC identity `login` to the signed-in user (`link-social`); where it landed. */
+async function linkSocial(browser: Browser, login: string) {
+  const res = await browser.fetch("/api/auth/link-social", {
+    method: "POST",
+    json: { provider: "oidc", callbackURL: "/", errorCallbackURL: "/auth-error", loginHint: login },
+  });
+  expect(res.status).toBe(200);
+  const { url } = await res.json<{ url: string }>();
+  const authorize = await fetch(url, { redirect: "manual" });
+  const callback = new URL(authorize.headers.get("location") ?? "");
+  return browser.finishOidc(`${callback.pathname}${callback.search}`);
 }
 
 async function totals() {
@@ -60,22 +74,7 @@ describe("linking errors leave nothing half-written", () => {
     await other.signInWithOidc(uniqueLogin("other"));
     const otherMe = await other.me();
 
-    const res = await other.fetch("/api/auth/link-social", {
-      method: "POST",
-      json: {
-        provider: "oidc",
-        callbackURL: "/",
-        errorCallbackURL: "/auth-error",
-        loginHint: taken,
-      },
-    });
-    expect(res.status).toBe(200);
-    const { url } = await res.json<{ url: string }>();
-    const authorize = await fetch(url, { redirect: "manual" });
-    const landed = await other.finishOidc(
-      new URL(authorize.headers.get("location") ?? "").pathname +
-        new URL(authorize.headers.get("location") ?? "").search,
-    );
+    const landed = await linkSocial(other, taken);
     expect(landed.pathname).toBe("/auth-error");
     expect(landed.searchParams.get("error")).toMatch(/already_linked|linked/i);
 
@@ -83,6 +82,31 @@ describe("linking errors leave nothing half-written", () => {
     expect(rows).toEqual([{ userId: ownerMe.user_id, accountId: ownerMe.account_id }]);
     expect((await other.me()).account_id).toBe(otherMe.account_id);
   });
+
+  it.each([
+    ["says is unverified", "~unverified"],
+    ["does not say is verified (no email_verified at all)", "~unstated"],
+  ])(
+    "an identity whose address the issuer %s cannot be linked to a signed-in user",
+    async (_, claim) => {
+      const browser = new Browser();
+      await browser.signInWithOidc(uniqueLogin("linker"));
+      const me = await browser.me();
+      // A verified one can: the same person's second identity.
+      const verified = uniqueLogin("second");
+      expect((await linkSocial(browser, verified)).pathname).toBe("/");
+      expect(await identityRows(verified)).toEqual([
+        { userId: me.user_id, accountId: me.account_id },
+      ]);
+
+      const login = `${uniqueLogin("third")}${claim}`;
+      const landed = await linkSocial(browser, login);
+      expect(landed.pathname).toBe("/auth-error");
+      expect(landed.searchParams.get("error")).toMatch(/unable_to_link_account/);
+      expect(await identityRows(login)).toEqual([]);
+      expect((await browser.me()).account_id).toBe(me.account_id);
+    },
+  );
 
   it("an expired anonymous session is not linked: the identity gets its own account", async () => {
     const browser = new Browser();
@@ -127,6 +151,80 @@ describe("linking errors leave nothing half-written", () => {
     expect(await identityRows(login)).toEqual([{ userId: me.user_id, accountId: me.account_id }]);
   });
 });
+
+describe("a write failing part-way leaves nothing half-written", () => {
+  it("in anonymous sign-up: no account, bucket, key or user is left", async () => {
+    const { browser, limit } = await browserWhoseSignUpFails();
+    const [clock] = await withDb((db) => db.$client<{ now: Date }[]>`select now()`);
+    const since = clock?.now ?? new Date(0);
+
+    expect((await browser.signInAnonymously()).ok).toBe(false);
+    expect(browser.cookies.size).toBe(0);
+    expect((await browser.fetch("/api/me")).status).toBe(401);
+    // Not its bucket, nor its account: every account made since has a bucket, which one written
+    // on its own would not. Keys and users cannot outlive their account.
+    const [left] = await withDb(
+      (db) => db.$client`
+        select
+          (select count(*)::int from quota_buckets where limit_tokens = ${limit}) as buckets,
+          (select count(*)::int from accounts a where created_at >= ${since}
+            and not exists (select 1 from quota_buckets b where b.account_id = a.id)) as accounts`,
+    );
+    expect(left).toEqual({ buckets: 0, accounts: 0 });
+  });
+
+  it("in a merge: nothing moves, the person stays where they were, and linking again works", async () => {
+    const login = uniqueLogin("unmerged");
+    const owner = new Browser();
+    await owner.signInWithOidc(login);
+    const target = await owner.me();
+    await withDb((db) => seedHistory(db, target.account_id, 300));
+    const browser = new Browser();
+    await browser.signInAnonymously();
+    const anon = await browser.me();
+    await withDb((db) => seedHistory(db, anon.account_id, 250));
+    const before = await mergeState(anon.account_id, target.account_id);
+
+    // Late in the merge's transaction, the redirect row for in-flight streams fails.
+    const failing = await failWrites(
+      "account_merges",
+      "insert",
+      `new.from_account_id = '${anon.account_id}'`,
+    );
+    await browser.fetch(await browser.startOidc(login));
+    expect(await mergeState(anon.account_id, target.account_id)).toEqual(before);
+    expect(await browser.me()).toMatchObject({ account_id: anon.account_id, is_anonymous: true });
+
+    await failing.remove();
+    await browser.signInWithOidc(login);
+    expect((await browser.me()).account_id).toBe(target.account_id);
+    expect(await withDb((db) => rowCounts(db, target.account_id))).toEqual({
+      sessions: 2,
+      messages: 4,
+      toolCalls: 2,
+      usage: 2,
+    });
+  });
+});
+
+/** Everything a merge of `from` into `into` would change. */
+async function mergeState(from: string, into: string) {
+  return withDb(async (db) => {
+    const per = async (accountId: string) => {
+      const [row] = await db.$client`
+        select
+          (select tier from accounts where id = ${accountId}) as tier,
+          (select coalesce(sum(used_tokens), 0)::int from quota_buckets
+            where account_id = ${accountId}) as used,
+          (select count(*)::int from virtual_keys where account_id = ${accountId}) as keys,
+          (select count(*)::int from "user" where account_id = ${accountId}) as users`;
+      return { ...row, ...(await rowCounts(db, accountId)) };
+    };
+    const [merges] = await db.$client`
+      select count(*)::int as n from account_merges where from_account_id = ${from}`;
+    return { from: await per(from), into: await per(into), merges: merges?.n };
+  });
+}
 
 describe("production settings", () => {
   async function call(path: string, vars: Record<string, string>, init?: RequestInit) {

@@ -123,16 +123,22 @@ describe("anonymous sign-in", () => {
       await waitOnExecutionContext(ctx);
       return res;
     };
-    // The limiter's minutes are aligned to the clock: start where all 31 fit in one.
-    const left = 60_000 - (Date.now() % 60_000);
-    if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
-    const prefix = `2001:db8:${crypto.randomUUID().slice(0, 4)}:7`;
-    const statuses: number[] = [];
-    // One host rotating through its /64.
-    for (let i = 1; i <= 30; i++)
-      statuses.push((await signIn(`${prefix}::${i.toString(16)}`)).status);
+    // One host rotating through its /64. The limiter counts per minute of the clock: a run that
+    // crossed into the next minute proves nothing, so it is run again (by another /64) in the
+    // minute it crossed into, whatever the time it took.
+    const minute = () => Math.floor(Date.now() / 60_000);
+    let run: { statuses: number[]; refused: Response; prefix: string } | undefined;
+    while (!run) {
+      const started = minute();
+      const prefix = `2001:db8:${crypto.randomUUID().slice(0, 4)}:7`;
+      const statuses: number[] = [];
+      for (let i = 1; i <= 30; i++)
+        statuses.push((await signIn(`${prefix}::${i.toString(16)}`)).status);
+      const refused = await signIn(`${prefix}:0:ffff:1:2`);
+      if (minute() === started) run = { statuses, refused, prefix };
+    }
+    const { statuses, refused, prefix } = run;
     expect(statuses).toEqual(Array(30).fill(200));
-    const refused = await signIn(`${prefix}:0:ffff:1:2`);
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("60");
     expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
@@ -259,13 +265,16 @@ describe("merging keeps the better tier", () => {
   });
 });
 
-describe("an issuer's unverified claim to someone's address", () => {
-  it("does not sign in as the person whose address it is", async () => {
+describe("an issuer's claim to someone's address", () => {
+  it.each([
+    ["says is unverified", "~unverified"],
+    ["does not say is verified (no email_verified at all)", "~unstated"],
+  ])("that it %s does not sign in as the person whose address it is", async (_, claim) => {
     const login = uniqueLogin("victim");
     const { me: owner } = await signedInWithOidc(login);
 
     const { browser: impostor } = await anonymous();
-    const landed = await impostor.signInWithOidc(`${login}~unverified`);
+    const landed = await impostor.signInWithOidc(`${login}${claim}`);
     expect(landed.searchParams.get("error")).toBeTruthy();
     const me = await impostor.me();
     expect(me.account_id).not.toBe(owner.account_id);

@@ -2,14 +2,15 @@
 // SSE parsing, and reading back what the gateway settled.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { inject } from "vitest";
 import type { ReservationRecord } from "../../src/account-agent/settle";
-import { accounts, quotaBuckets, type Tier, usageLog } from "../../src/db/schema";
+import { accounts, agentMessages, quotaBuckets, type Tier, usageLog } from "../../src/db/schema";
+import type { Env } from "../../src/env";
 import { reserveTokens } from "../../src/quota/reserve";
 import { windowStart } from "../../src/quota/window";
 import { Browser } from "./browser";
-import { withDb } from "./helpers";
+import { call, withDb } from "./helpers";
 
 /** A user message carrying a behaviour directive for the scripted model. */
 export function scripted(text: string, directive: Record<string, unknown>): string {
@@ -37,6 +38,19 @@ export async function account(tier: Tier = "anon", limitTokens?: number) {
   });
   return { browser, accountId: me.account_id };
 }
+
+/** A new virtual key of the browser's account. */
+export async function keyFor(browser: Browser) {
+  const res = await browser.fetch("/api/keys", { method: "POST", json: { label: "sdk" } });
+  return res.json<{ id: string; key: string }>();
+}
+
+/** A request to the OpenAI-compatible /v1 API with virtual key `key` (or none). */
+export const v1 = (path: string, key: string | null, init: RequestInit = {}) =>
+  call(`/v1${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...(key && { authorization: `Bearer ${key}` }) },
+  });
 
 export function chat(browser: Browser, body: Record<string, unknown>, init: RequestInit = {}) {
   return browser.fetch("/api/inference", {
@@ -133,6 +147,17 @@ export async function usageRows(accountId: string) {
   return withDb((db) => db.select().from(usageLog).where(eq(usageLog.accountId, accountId)));
 }
 
+/** The session's stored messages, in order. */
+export function sessionMessages(sessionId: string) {
+  return withDb((db) =>
+    db
+      .select()
+      .from(agentMessages)
+      .where(eq(agentMessages.sessionId, sessionId))
+      .orderBy(asc(agentMessages.seq)),
+  );
+}
+
 /** Polls until `check` returns a value (settling finishes just after a stream ends). */
 export async function eventually<T>(
   check: () => Promise<T | undefined | null | false>,
@@ -166,6 +191,18 @@ export async function reserveDirectly(accountId: string, tokens: number) {
 
 export const agentFor = (accountId: string) =>
   env.ACCOUNT_AGENT.get(env.ACCOUNT_AGENT.idFromName(accountId));
+
+/**
+ * Gives the account's AccountAgent other variables than the suite's, for the test of a setting
+ * (a short UPSTREAM_TIMEOUT_MS where the timeout is what is tested). The agent reads its own
+ * bindings, not those of the Worker that calls it, so a Worker with other bindings would not do.
+ */
+export async function agentWithVars(accountId: string, vars: Record<string, string>) {
+  await runInDurableObject(agentFor(accountId), (agent) => {
+    const bound = agent as unknown as { env: Env };
+    bound.env = { ...bound.env, ...vars };
+  });
+}
 
 /**
  * The AccountAgent's stored record of reservation `id`, as the agent writes it before it streams

@@ -13,6 +13,7 @@ const UNDOCUMENTED = new Set([
   "GET /api/openapi.json",
   "GET /api/docs",
   "GET /admin/*", // the admin UI's page, from the client build
+  "GET /assets/python-worker-*", // the Python worker's script, with its security policy
 ]);
 
 interface OpenApiDocument {

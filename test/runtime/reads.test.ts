@@ -1,6 +1,8 @@
 // The plain reads the client falls back to without live sync, and the public configuration.
+
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import pyodide from "pyodide/package.json";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { Browser } from "./browser";
@@ -105,7 +107,7 @@ describe("GET /api/config", () => {
       models: { id: string }[];
       demo_model: boolean;
       providers: string[];
-      python: { packages_url: string | null };
+      python: { packages_url: string };
     }>();
     expect(config.sync).toBe("electric");
     expect(config.sign_in).toMatchObject({ google: false, oidc: { name: "OIDC" } });
@@ -113,7 +115,10 @@ describe("GET /api/config", () => {
     expect(config.models.map((m) => m.id)).toContain("claude-haiku-4-5");
     expect(config.demo_model).toBe(false);
     // Unset: the client loads Pyodide's packages from the official CDN.
-    expect(config.python).toEqual({ packages_url: null });
+    // The official CDN for the Pyodide version the client ships (the same npm package).
+    expect(config.python).toEqual({
+      packages_url: `https://cdn.jsdelivr.net/pyodide/v${pyodide.version}/full/`,
+    });
     expect(JSON.stringify(config)).not.toMatch(/sk-test|secret/i);
   });
 
@@ -124,7 +129,7 @@ describe("GET /api/config", () => {
     return res;
   }
 
-  it("names PYODIDE_PACKAGES_URL as the packages' base URL, always ending in /", async () => {
+  it("names PYODIDE_PACKAGES_URL (empty: unset) as the packages' base URL, always ending in /", async () => {
     for (const [value, expected] of [
       [
         "https://mirror.example.com/pyodide/v0.28.0/full",
@@ -132,7 +137,7 @@ describe("GET /api/config", () => {
       ],
       [" http://127.0.0.1:9000/pyodide/ ", "http://127.0.0.1:9000/pyodide/"],
       ["https://cdn.example.com", "https://cdn.example.com/"],
-      ["", null],
+      ["", `https://cdn.jsdelivr.net/pyodide/v${pyodide.version}/full/`],
     ] as const) {
       const res = await configWith({ PYODIDE_PACKAGES_URL: value });
       expect(res.status).toBe(200);

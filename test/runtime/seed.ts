@@ -1,5 +1,6 @@
 // Writes a small conversation with usage straight into Postgres for an account, the way the
-// gateway's reconcile would, so identity tests can check that linking keeps every row.
+// gateway's reconcile would, so identity tests can check that linking keeps every row; and
+// usage rows of chosen kinds and times, for the admin views' filters and pages.
 import { and, count, eq, sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client";
 import {
@@ -7,6 +8,7 @@ import {
   agentSessions,
   agentToolCalls,
   quotaBuckets,
+  type UsageStatus,
   usageLog,
 } from "../../src/db/schema";
 import { windowStart } from "../../src/quota/window";
@@ -66,4 +68,24 @@ export async function rowCounts(db: Database, accountId: string) {
     toolCalls: await n(agentToolCalls),
     usage: await n(usageLog),
   };
+}
+
+export interface SeededUsage {
+  model: string;
+  status: UsageStatus;
+  /** When it was logged, as Postgres writes it (microseconds, which a Date cannot hold). */
+  at: string;
+}
+
+/** Usage rows for `accountId`, as settlements would have logged them; their ids, in order. */
+export async function seedUsage(db: Database, accountId: string, rows: SeededUsage[]) {
+  const ids: string[] = [];
+  for (const { model, status, at } of rows) {
+    const id = crypto.randomUUID();
+    await db.$client`
+      insert into usage_log (id, account_id, model, provider, estimated_tokens, status, created_at)
+      values (${id}, ${accountId}, ${model}, 'openai', 10, ${status}, ${at}::timestamptz)`;
+    ids.push(id);
+  }
+  return ids;
 }

@@ -5,21 +5,18 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { accounts, type Tier } from "../../src/db/schema";
 import { signedInWithOidc, uniqueLogin } from "./browser";
-import { call, withDb } from "./helpers";
-import { account, parseSse, scripted, usageRows, usedTokens } from "./inference-helpers";
-
-async function keyFor(browser: Awaited<ReturnType<typeof account>>["browser"]) {
-  const res = await browser.fetch("/api/keys", { method: "POST", json: { label: "sdk" } });
-  return res.json<{ id: string; key: string }>();
-}
+import { withDb } from "./helpers";
+import {
+  account,
+  keyFor,
+  parseSse,
+  scripted,
+  usageRows,
+  usedTokens,
+  v1,
+} from "./inference-helpers";
 
 type KeyList = { data: { last_used_at: string | null }[] };
-
-const v1 = (path: string, key: string | null, init: RequestInit = {}) =>
-  call(`/v1${path}`, {
-    ...init,
-    headers: { "content-type": "application/json", ...(key && { authorization: `Bearer ${key}` }) },
-  });
 
 const complete = (key: string, body: Record<string, unknown> = {}) =>
   v1("/chat/completions", key, {

@@ -5,6 +5,8 @@ declare module "vitest" {
     oidcIssuer: string;
     scriptedModelUrl: string;
     electricUrl: string;
+    /** An Electric stand-in that holds live requests open until a test ends them. */
+    electricHeldUrl: string;
   }
 }
 

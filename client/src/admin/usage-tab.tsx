@@ -27,9 +27,13 @@ export function UsageTab() {
   const [state, setState] = useState<State>({ status: "loading" });
   const [more, setMore] = useState(false);
 
-  const load = (filter: Filter, before?: string) => {
+  /** `last`: the row to page on from (the server's cursor is its time and id). */
+  const load = (filter: Filter, last?: Usage) => {
+    const before = last?.created_at;
     const query = new URLSearchParams(
-      Object.entries({ ...filter, before: before ?? "" }).filter(([, v]) => v),
+      Object.entries({ ...filter, before: before ?? "", before_id: last?.id ?? "" }).filter(
+        ([, v]) => v,
+      ),
     );
     setState({ status: "loading" });
     // A new filter starts a new list; an older page is added to the one on screen.
@@ -41,7 +45,7 @@ export function UsageTab() {
         setApplied(filter);
         setState({ status: "ready" });
       },
-      (e) => setState({ status: "error", message: describe(e), retry: () => load(filter, before) }),
+      (e) => setState({ status: "error", message: describe(e), retry: () => load(filter, last) }),
     );
   };
   // Load once; the filters apply when the form is sent.
@@ -162,11 +166,7 @@ export function UsageTab() {
       )}
       {rows.length > 0 && more && state.status === "ready" && (
         <div class="admin-more">
-          <button
-            type="button"
-            class="button"
-            onClick={() => load(applied, rows.at(-1)?.created_at)}
-          >
+          <button type="button" class="button" onClick={() => load(applied, rows.at(-1))}>
             Older
           </button>
         </div>

@@ -38,14 +38,26 @@ export async function signOutAndRestart() {
 export async function finishLinking(now: Me) {
   const raw = localStorage.getItem(LINKING);
   if (!raw) return;
-  localStorage.removeItem(LINKING);
   const { from, at } = JSON.parse(raw) as { from: string; at: number };
-  if (now.is_anonymous || Date.now() - at > LINK_TTL_MS) return;
+  if (now.is_anonymous || Date.now() - at > LINK_TTL_MS) {
+    localStorage.removeItem(LINKING);
+    return;
+  }
   const who = now.name ?? now.email ?? "your account";
   if (from === now.account_id) {
+    localStorage.removeItem(LINKING);
     toast.value = `Signed in as ${who}. Your conversations and files are all here, with a higher daily limit.`;
     return;
   }
-  const { moved } = await kernel.adopt(from);
-  toast.value = `Signed in as ${who}. This browser's conversations${moved ? ` and ${moved} file${moved === 1 ? "" : "s"}` : ""} were added to your account.`;
+  // The marker stays until the files have moved: a reload or a failure meanwhile tries again.
+  try {
+    const { moved } = await kernel.adopt(from);
+    localStorage.removeItem(LINKING);
+    toast.value = `Signed in as ${who}. This browser's conversations${moved ? ` and ${moved} file${moved === 1 ? "" : "s"}` : ""} were added to your account.`;
+  } catch (error) {
+    problem.value = {
+      message: `Signed in as ${who}, and your conversations are here, but the files from before could not be moved yet (${(error as Error).message}). They are kept, and moved the next time the page opens.`,
+      action: { label: "Try now", run: () => void finishLinking(now) },
+    };
+  }
 }

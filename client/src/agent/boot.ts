@@ -5,8 +5,7 @@ import { getConfig, getMe, signInAnonymously } from "../api/account";
 import { ApiError } from "../api/http";
 import type { Me } from "../api/types";
 import { kernel } from "../python/kernel";
-import { bootState, config, me, quota } from "../state/account";
-import { problem } from "../state/transcript";
+import { bootState, config, me, online, quota } from "../state/account";
 import { startSync } from "../sync";
 import { finishLinking } from "./account";
 import { newChat, openSession } from "./conversations";
@@ -14,8 +13,6 @@ import { explain } from "./explain";
 import { refreshFiles } from "./files";
 import { refreshSessions } from "./refresh";
 import { sessionInUrl } from "./route";
-
-const defaultPackagesUrl = `https://cdn.jsdelivr.net/pyodide/v${__PYODIDE_VERSION__}/full/`;
 
 async function whoAmI(): Promise<Me> {
   try {
@@ -30,7 +27,7 @@ async function whoAmI(): Promise<Me> {
 export async function boot() {
   try {
     const [who, offered] = await Promise.all([whoAmI(), getConfig()]);
-    kernel.use(who.account_id, offered.python?.packages_url ?? defaultPackagesUrl);
+    kernel.use(who.account_id, offered.python.packages_url);
     batch(() => {
       config.value = offered;
       me.value = who;
@@ -41,7 +38,7 @@ export async function boot() {
       else newChat();
       bootState.value = { phase: "ready" };
     });
-    void finishLinking(who).catch(() => {});
+    void finishLinking(who);
     void refreshSessions();
     startSync(offered.sync);
     prefetchPython();
@@ -62,14 +59,13 @@ function prefetchPython() {
   else setTimeout(start, 500);
 }
 
-// Losing the connection is said at once, not discovered on the next send.
-const OFFLINE =
-  "You're offline. Gradual keeps what's on screen; sending works again once you're back online.";
+// Losing the connection is said at once, not discovered on the next send (a notice of its own,
+// so a problem with a next step is not covered up by it).
 addEventListener("offline", () => {
-  problem.value = { message: OFFLINE };
+  online.value = false;
 });
 addEventListener("online", () => {
-  if (problem.value?.message === OFFLINE) problem.value = null;
+  online.value = true;
 });
 
 addEventListener("popstate", () => {

@@ -1,22 +1,42 @@
 // The person's side of a proposal: Run executes what the editor holds (not the proposal), Skip
 // declines it; either way the server is told, and once every cell of the answer is settled the
-// loop continues with what really happened.
+// loop continues with what really happened. A cell belongs to its conversation: its result is
+// stored even if the person opened another one meanwhile, and only that conversation continues.
+import { signal } from "@preact/signals";
 import { ApiError } from "../api/http";
 import { type Completion, completeToolCall } from "../api/tool-calls";
-import { kernel, type RunResult } from "../python/kernel";
+import { kernel, type RunHandle, type RunResult } from "../python/kernel";
 import type { RunEvent } from "../python/protocol";
 import { me } from "../state/account";
+import { currentSessionId } from "../state/sessions";
 import { timeLimitSeconds } from "../state/settings";
-import { lastAnswer, problem, turns } from "../state/transcript";
+import { lastAnswer, loopPhase, problem, turns } from "../state/transcript";
 import { explain } from "./explain";
-import { refreshFiles } from "./files";
 import { continueTurn, updateTurns } from "./loop";
 import { reloadConversation } from "./refresh";
 import { runReport } from "./report";
 import type { Cell, RichOutput, RunView } from "./types";
 
-/** Output kept on the page per stream; the model's report is cut much shorter. */
-const MAX_SHOWN_CHARS = 1_000_000;
+/** Output kept on the page per stream: its start and its end (the report is much shorter). */
+const SHOWN_HEAD = 20_000;
+const SHOWN_TAIL = 80_000;
+const CUT = "\n… (output in the middle not shown) …\n";
+
+interface Owner {
+  sessionId: string | null;
+  answerKey: string;
+}
+
+const running = new Map<string, RunHandle>();
+/** Results stored nowhere yet (the server could not be reached): sent again when it can be. */
+const unsent = new Map<string, { completion: Completion; owner: Owner }>();
+/** How many there are, as a signal, so what depends on it (Continue) redraws. */
+const unsentCount = signal(0);
+const noteUnsent = () => {
+  unsentCount.value = unsent.size;
+};
+/** Answers whose follow-up turn has been sent, so two cells settling together send one. */
+const continued = new Set<string>();
 
 export function updateCell(id: string, change: (cell: Cell) => Cell) {
   updateTurns((all) =>
@@ -28,21 +48,28 @@ export function updateCell(id: string, change: (cell: Cell) => Cell) {
   );
 }
 
-const findCell = (id: string) =>
-  turns.value.flatMap((t) => (t.kind === "assistant" ? t.cells : [])).find((c) => c.id === id);
+function ownerOf(id: string): { cell: Cell; owner: Owner } | null {
+  for (const turn of turns.value) {
+    if (turn.kind !== "assistant") continue;
+    const cell = turn.cells.find((c) => c.id === id);
+    if (cell) return { cell, owner: { sessionId: currentSessionId.value, answerKey: turn.key } };
+  }
+  return null;
+}
 
 export const editCell = (id: string, draft: string) => updateCell(id, (c) => ({ ...c, draft }));
+
+function keepShort(text: string): string {
+  if (text.length <= SHOWN_HEAD + SHOWN_TAIL + CUT.length) return text;
+  const head = text.slice(0, SHOWN_HEAD);
+  return `${head}${head.endsWith(CUT) ? "" : CUT}${text.slice(-SHOWN_TAIL)}`;
+}
 
 function applyEvent(run: RunView, event: RunEvent): RunView {
   switch (event.kind) {
     case "stdout":
-    case "stderr": {
-      const text = run[event.kind] + event.text;
-      return {
-        ...run,
-        [event.kind]: text.length > MAX_SHOWN_CHARS ? text.slice(-MAX_SHOWN_CHARS) : text,
-      };
-    }
+    case "stderr":
+      return { ...run, [event.kind]: keepShort(run[event.kind] + event.text) };
     case "display":
       return { ...run, rich: [...run.rich, richOutput(event.item)] };
     case "loading":
@@ -78,16 +105,17 @@ function outcomeNotice(result: RunResult, limit: number): string | null {
   if (!result.interrupted) return null;
   const why = result.timedOut ? `Stopped after ${limit} s (the time limit).` : "Stopped.";
   return result.restarted
-    ? `${why} Python was restarted: variables from earlier cells are gone; files in /data are kept.`
+    ? `${why} Python was restarted: variables from earlier cells are gone; files in /data from before this cell are kept.`
     : why;
 }
 
 export async function runCell(id: string) {
-  const cell = findCell(id);
-  if (cell?.status !== "proposed") return;
+  const found = ownerOf(id);
+  if (found?.cell.status !== "proposed") return;
+  const { cell, owner } = found;
   const code = cell.draft;
   const limit = timeLimitSeconds.value;
-  const started: RunView = {
+  let run: RunView = {
     stdout: "",
     stderr: "",
     traceback: null,
@@ -96,13 +124,26 @@ export async function runCell(id: string) {
     startedAt: performance.now(),
     finishedAt: null,
   };
-  updateCell(id, (c) => ({ ...c, status: "running", executedCode: code, run: started }));
+  // The page shows the run as it goes, one paint per frame however fast output comes.
+  let painting = false;
+  const paint = () => {
+    painting = false;
+    const shown = run;
+    updateCell(id, (c) => (c.status === "running" ? { ...c, run: shown } : c));
+  };
+  updateCell(id, (c) => ({ ...c, status: "running", executedCode: code, run }));
+  const handle = kernel.run(code, limit * 1000, (event) => {
+    run = applyEvent(run, event);
+    if (!painting) {
+      painting = true;
+      requestAnimationFrame(paint);
+    }
+  });
+  running.set(id, handle);
   let result: RunResult;
   let crashed: string | null = null;
   try {
-    result = await kernel.run(code, limit * 1000, (event) =>
-      updateCell(id, (c) => (c.run ? { ...c, run: applyEvent(c.run, event) } : c)),
-    );
+    result = await handle.done;
   } catch (error) {
     result = {
       error: null,
@@ -112,35 +153,33 @@ export async function runCell(id: string) {
       timedOut: false,
     };
     crashed = `Python stopped before the code could finish: ${(error as Error).message}.`;
+  } finally {
+    running.delete(id);
   }
+  run = {
+    ...run,
+    traceback: result.error,
+    notice: outcomeNotice(result, limit) ?? crashed,
+    finishedAt: performance.now(),
+  };
   const failed = Boolean(result.error || result.packageError || result.interrupted || crashed);
-  let settled: Cell | undefined;
-  updateCell(id, (c) => {
-    if (!c.run) return c;
-    const run: RunView = {
-      ...c.run,
-      traceback: result.error,
-      notice: outcomeNotice(result, limit) ?? crashed,
-      finishedAt: performance.now(),
-    };
-    settled = { ...c, status: failed ? "error" : "done", run, output: runReport(run) };
-    return settled;
-  });
-  refreshFiles();
-  if (settled?.output != null) {
-    await report(id, {
-      status: settled.status as "done" | "error",
-      executed_code: code,
-      output: settled.output,
-    });
-  }
+  const status = failed ? "error" : "done";
+  const output = runReport(run);
+  const settled = run;
+  updateCell(id, (c) => ({ ...c, status, executedCode: code, output, run: settled }));
+  await report(id, { status, executed_code: code, output }, owner);
+}
+
+/** Stops a running (or waiting) cell, as its time limit would. */
+export function stopCell(id: string) {
+  running.get(id)?.stop();
 }
 
 export async function skipCell(id: string) {
-  const cell = findCell(id);
-  if (cell?.status !== "proposed") return;
+  const found = ownerOf(id);
+  if (found?.cell.status !== "proposed") return;
   updateCell(id, (c) => ({ ...c, status: "skipped", executedCode: null, output: null }));
-  await report(id, { status: "skipped" });
+  await report(id, { status: "skipped" }, found.owner);
 }
 
 /** Skips every cell still waiting (the person wrote a new message instead). */
@@ -153,31 +192,58 @@ export async function skipWaiting() {
   }
 }
 
-async function report(id: string, completion: Completion) {
+async function report(id: string, completion: Completion, owner: Owner) {
   try {
     await completeToolCall(id, completion);
+    unsent.delete(id);
+    noteUnsent();
   } catch (error) {
     if (error instanceof ApiError && error.code === "conflict") {
       // Another tab settled this cell first: show what it did.
+      unsent.delete(id);
+      noteUnsent();
       await reloadConversation();
       return;
     }
+    unsent.set(id, { completion, owner });
+    noteUnsent();
     const explained = explain(error, { anonymous: me.value?.is_anonymous ?? true });
     problem.value = {
       message: `The result could not be saved. ${explained.message}`,
-      action: { label: "Try again", run: () => void report(id, completion) },
+      action: { label: "Try again", run: () => void sendUnsent() },
     };
     return;
   }
-  continueWhenSettled();
+  continueWhenSettled(owner);
 }
 
-function continueWhenSettled() {
+/** Sends the results the server has not got yet (also when the connection comes back). */
+export async function sendUnsent() {
+  for (const [id, { completion, owner }] of [...unsent]) await report(id, completion, owner);
+}
+addEventListener("online", () => void sendUnsent());
+
+/** The open conversation's last answer has every cell settled and stored, and no reply yet. */
+export function readyToContinue(): boolean {
   const answer = lastAnswer.value;
-  if (answer?.finishReason !== "tool_calls") return;
-  const open = answer.cells.some((c) => c.status === "proposed" || c.status === "running");
-  if (!open) {
-    problem.value = null;
-    void continueTurn();
-  }
+  if (answer?.finishReason !== "tool_calls" || answer.status !== "done") return false;
+  if (turns.value.at(-1) !== answer || loopPhase.value !== "idle") return false;
+  const cells = answer.cells.filter((c) => c.status !== "incomplete");
+  return (
+    cells.length > 0 &&
+    cells.every((c) => c.status === "done" || c.status === "error" || c.status === "skipped") &&
+    unsentCount.value >= 0 &&
+    cells.every((c) => !unsent.has(c.id))
+  );
+}
+
+function continueWhenSettled(owner: Owner) {
+  // Only the conversation the cell belongs to, and only while it is the one on screen; coming
+  // back to it later offers Continue instead.
+  if (currentSessionId.value !== owner.sessionId) return;
+  if (lastAnswer.value?.key !== owner.answerKey || continued.has(owner.answerKey)) return;
+  if (!readyToContinue()) return;
+  continued.add(owner.answerKey);
+  problem.value = null;
+  void continueTurn();
 }

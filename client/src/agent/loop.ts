@@ -6,7 +6,7 @@ import { type StreamEvent, streamInference } from "../api/inference";
 import { allowedModels, bootState, me } from "../state/account";
 import { currentSessionId, sessions } from "../state/sessions";
 import { chosenModel } from "../state/settings";
-import { composerRestore, loopPhase, problem, turns } from "../state/transcript";
+import { composerRestore, loopPhase, problem, turns, waitingCells } from "../state/transcript";
 import { type Accumulated, accumulate, codeOf, emptyMessage, partialCode } from "./accumulate";
 import { explain } from "./explain";
 import { toChatMessages } from "./history";
@@ -17,6 +17,9 @@ import type { AnswerStatus, AssistantTurn, Cell, Turn } from "./types";
 
 let controller: AbortController | null = null;
 let counter = 0;
+/** The turn that owns the loop; one left behind (another conversation opened) writes nothing. */
+let activeTurn = 0;
+let turnSerial = 0;
 const localKey = (kind: string) => `local-${kind}-${++counter}`;
 
 export function updateTurns(change: (turns: Turn[]) => Turn[]) {
@@ -51,6 +54,11 @@ export async function sendMessage(text: string): Promise<boolean> {
   await until(() => bootState.value.phase !== "starting" && loopPhase.value !== "loading");
   if (bootState.value.phase !== "ready") return false;
   if (loopPhase.value !== "idle" || !text.trim()) return false;
+  if (waitingCells.value.some((c) => c.status === "running")) {
+    // The model would hear about a cell that has not finished.
+    problem.value = { message: "A cell is still running. Wait for it, or stop it, then send." };
+    return false;
+  }
   const user = { kind: "user" as const, key: localKey("user"), text };
   batch(() => {
     problem.value = null;
@@ -84,6 +92,10 @@ function cellsOf(message: Accumulated, streaming: boolean): Cell[] {
 }
 
 async function runTurn({ userKey, text }: { userKey: string | null; text: string | null }) {
+  if (loopPhase.value !== "idle" && loopPhase.value !== "loading") return;
+  const turn = ++turnSerial;
+  activeTurn = turn;
+  const mine = () => activeTurn === turn;
   const model = currentModel();
   const anonymous = me.value?.is_anonymous ?? true;
   if (!model) {
@@ -106,8 +118,10 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
   try {
     const stream = await streamInference(body, signal);
     events = stream.events;
+    if (!mine()) return;
     if (!sessionAtStart && stream.sessionId) openNewSession(stream.sessionId, text ?? "");
   } catch (error) {
+    if (!mine()) return;
     controller = null;
     // Nothing was recorded: the person's message goes back into the composer.
     batch(() => {
@@ -153,7 +167,7 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
   let finished = false;
   const paint = () => {
     scheduled = false;
-    if (finished) return;
+    if (finished || !mine()) return;
     const snapshot = message;
     updateAnswer(answer.key, (t) => ({
       ...t,
@@ -178,8 +192,9 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
   } catch (error) {
     if (!signal.aborted) failure = error;
   }
-  controller = null;
   finished = true;
+  if (!mine()) return;
+  controller = null;
   const status: AnswerStatus = signal.aborted ? "stopped" : failure ? "cut" : "done";
   const runnable = status === "done" && message.finishReason === "tool_calls";
   batch(() => {
@@ -223,14 +238,21 @@ export function stopAnswer() {
   controller?.abort();
 }
 
-/** Leaves whatever is streaming, for another conversation. */
+/** Leaves whatever is streaming, for another conversation (the server settles it). */
 export function abandonTurn() {
+  activeTurn = 0;
   controller?.abort();
   controller = null;
 }
 
-/** After an answer was cut: the person's last message, sent again as a new turn. */
+/**
+ * After an answer was cut: a follow-up to cells is asked for again as it was (the results are
+ * stored); an answer to the person is asked for by sending their message again.
+ */
 export function askAgain() {
-  const last = turns.value.findLast((t) => t.kind === "user");
+  const list = turns.value;
+  const before = list.at(-2);
+  if (before?.kind === "assistant" && before.finishReason === "tool_calls") return continueTurn();
+  const last = list.findLast((t) => t.kind === "user");
   return last ? sendMessage(last.text) : continueTurn();
 }

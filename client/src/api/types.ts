@@ -13,7 +13,7 @@ export interface PublicConfig {
   providers: string[];
   models: { id: string; provider: string; min_tier: Tier }[];
   demo_model: boolean;
-  python?: { packages_url: string | null };
+  python: { packages_url: string };
 }
 
 export interface Quota {

@@ -1,10 +1,9 @@
 // A code cell: the model's proposal in an editable box, Run / Skip while it waits, then what
 // the run printed, showed or raised. After a reload the stored text report stands in for the
 // live output (pictures are not stored).
-import { useEffect, useState } from "preact/hooks";
-import { editCell, runCell, skipCell } from "../agent/cells";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { editCell, runCell, skipCell, stopCell } from "../agent/cells";
 import type { Cell as CellModel, RichOutput, RunView } from "../agent/types";
-import { kernel } from "../python/kernel";
 import { CodeEditor } from "./code-editor";
 import { PlayIcon, StopIcon } from "./icons";
 import { SafeHtml } from "./safe-html";
@@ -106,14 +105,26 @@ function Output({ cell }: { cell: CellModel }) {
   );
 }
 
-export function Cell({ cell }: { cell: CellModel }) {
+export function Cell({ cell, number }: { cell: CellModel; number: number }) {
   const status = STATUS[cell.status];
   const waiting = cell.status === "proposed";
   const edited = (cell.executedCode ?? cell.draft) !== cell.proposedCode;
+  const box = useRef<HTMLElement>(null);
+  // The button pressed goes away: keep the keyboard on this cell, not the top of the page.
+  const act = (action: (id: string) => Promise<void> | void) => {
+    box.current?.focus();
+    void action(cell.id);
+  };
   return (
-    <section class="cell" data-status={cell.status} aria-label="Proposed Python code">
+    <section
+      ref={box}
+      tabIndex={-1}
+      class="cell"
+      data-status={cell.status}
+      aria-label={`Proposed Python code, cell ${number}`}
+    >
       <div class="cell-head">
-        <span class="cell-title">Python</span>
+        <span class="cell-title">Python · cell {number}</span>
         {edited && cell.status !== "skipped" && <span class="chip">Edited</span>}
         {cell.run && ["running", "done", "error"].includes(cell.status) && (
           <span class="elapsed">
@@ -124,10 +135,10 @@ export function Cell({ cell }: { cell: CellModel }) {
       </div>
       <CodeEditor
         value={waiting ? cell.draft : (cell.executedCode ?? cell.draft)}
-        label="Python code"
+        label={`Python code, cell ${number}`}
         readOnly={!waiting}
         onInput={(value) => editCell(cell.id, value)}
-        onRun={() => void runCell(cell.id)}
+        onRun={() => act(runCell)}
       />
       {(waiting || cell.status === "running") && (
         <div class="cell-actions">
@@ -136,17 +147,28 @@ export function Cell({ cell }: { cell: CellModel }) {
               <button
                 type="button"
                 class="button button-primary"
-                onClick={() => void runCell(cell.id)}
+                aria-label={`Run cell ${number}`}
+                onClick={() => act(runCell)}
               >
                 <PlayIcon /> Run
               </button>
-              <button type="button" class="button" onClick={() => void skipCell(cell.id)}>
+              <button
+                type="button"
+                class="button"
+                aria-label={`Skip cell ${number}`}
+                onClick={() => act(skipCell)}
+              >
                 Skip
               </button>
               <span class="hint">Edit the code first if you like · Ctrl+Enter runs</span>
             </>
           ) : (
-            <button type="button" class="button" onClick={() => kernel.stop()}>
+            <button
+              type="button"
+              class="button"
+              aria-label={`Stop cell ${number}`}
+              onClick={() => act(stopCell)}
+            >
               <StopIcon /> Stop
             </button>
           )}

@@ -12,6 +12,7 @@ export function Composer() {
   const phase = loopPhase.value;
   const busy = phase === "sending" || phase === "streaming";
   const waiting = waitingCells.value.some((c) => c.status === "proposed");
+  const cellRunning = waitingCells.value.some((c) => c.status === "running");
 
   useEffect(() => {
     const restored = composerRestore.value;
@@ -49,9 +50,11 @@ export function Composer() {
         rows={1}
         value={text}
         placeholder={
-          waiting
-            ? "Or write something else (the code above is then skipped)…"
-            : "Ask for something to compute…"
+          cellRunning
+            ? "A cell is running; you can write, and send once it has finished…"
+            : waiting
+              ? "Or write something else (the code above is then skipped)…"
+              : "Ask for something to compute…"
         }
         autofocus
         onInput={(e) => setText(e.currentTarget.value)}
@@ -70,7 +73,7 @@ export function Composer() {
         <button
           type="submit"
           class="button button-primary"
-          disabled={!text.trim()}
+          disabled={!text.trim() || cellRunning}
           aria-label="Send"
         >
           <SendIcon />

@@ -1,6 +1,6 @@
 // The problem of the moment, as a sentence with a next step; the toast for good news.
 import { useEffect, useState } from "preact/hooks";
-import { toast } from "../state/account";
+import { online, toast } from "../state/account";
 import { problem } from "../state/transcript";
 import { SignInButtons } from "./account";
 import { CloseIcon } from "./icons";
@@ -45,6 +45,18 @@ export function ProblemBanner() {
       >
         <CloseIcon />
       </button>
+    </div>
+  );
+}
+
+export function OfflineNotice() {
+  if (online.value) return null;
+  return (
+    <div class="notice notice-warning problem" role="status">
+      <p>
+        You're offline. What's on screen stays; sending works again once you're back online, and
+        results not saved yet are sent then.
+      </p>
     </div>
   );
 }

@@ -1,10 +1,50 @@
 // The conversations: start a new one, open, rename or delete one; the account at the foot.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { newChat, openSession, remove, rename } from "../agent/conversations";
 import type { SessionSummary } from "../api/types";
 import { currentSessionId, sessions, sessionsLoaded } from "../state/sessions";
 import { Account } from "./account";
 import { PencilIcon, PlusIcon, TrashIcon } from "./icons";
+
+function RenameForm({ session, done }: { session: SessionSummary; done: () => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const cancelled = useRef(false);
+  // autofocus does nothing for an element added after load; the keyboard must land here.
+  useEffect(() => {
+    input.current?.focus();
+    input.current?.select();
+  }, []);
+  const save = () => {
+    if (cancelled.current) return;
+    const value = input.current?.value.trim();
+    done();
+    if (value && value !== session.title) void rename(session.id, value);
+  };
+  return (
+    <form
+      class="session-rename"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+    >
+      <input
+        ref={input}
+        class="input"
+        name="title"
+        aria-label="New name for the chat (Enter saves, Escape cancels)"
+        defaultValue={session.title}
+        maxLength={200}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key !== "Escape") return;
+          cancelled.current = true;
+          done();
+        }}
+      />
+    </form>
+  );
+}
 
 function SessionRow({ session, onPicked }: { session: SessionSummary; onPicked: () => void }) {
   const [editing, setEditing] = useState(false);
@@ -13,26 +53,7 @@ function SessionRow({ session, onPicked }: { session: SessionSummary; onPicked: 
   if (editing) {
     return (
       <li class="session">
-        <form
-          class="session-rename"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const value = new FormData(e.currentTarget).get("title")?.toString().trim();
-            setEditing(false);
-            if (value && value !== session.title) void rename(session.id, value);
-          }}
-        >
-          <input
-            class="input"
-            name="title"
-            aria-label="New name for the chat"
-            defaultValue={session.title}
-            maxLength={200}
-            autofocus
-            onBlur={(e) => e.currentTarget.form?.requestSubmit()}
-            onKeyDown={(e) => e.key === "Escape" && setEditing(false)}
-          />
-        </form>
+        <RenameForm session={session} done={() => setEditing(false)} />
       </li>
     );
   }
@@ -74,10 +95,29 @@ function SessionRow({ session, onPicked }: { session: SessionSummary; onPicked: 
   );
 }
 
-export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void }) {
+export function Sidebar({
+  open,
+  drawer,
+  onClose,
+}: {
+  open: boolean;
+  /** On a phone the sidebar is a drawer: out of the Tab order while closed, focused when opened. */
+  drawer: boolean;
+  onClose: () => void;
+}) {
   const list = sessions.value;
+  const nav = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (drawer && open) nav.current?.querySelector<HTMLElement>(".new-chat")?.focus();
+  }, [drawer, open]);
   return (
-    <nav class="sidebar" data-open={open} aria-label="Conversations">
+    <nav
+      ref={nav}
+      class="sidebar"
+      data-open={open}
+      inert={drawer && !open}
+      aria-label="Conversations"
+    >
       <div class="brand">
         <span class="brand-mark" aria-hidden="true" />
         Gradual

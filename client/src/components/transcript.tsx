@@ -1,6 +1,7 @@
 // The conversation: the person's messages, the answers (Markdown, streamed as they arrive) and
 // the cells they propose; or, before the first message, a few examples of what the agent does.
-import { askAgain, sendMessage } from "../agent/loop";
+import { readyToContinue } from "../agent/cells";
+import { askAgain, continueTurn, sendMessage } from "../agent/loop";
 import type { AssistantTurn, Turn } from "../agent/types";
 import { bootState, config } from "../state/account";
 import { loopPhase, turns } from "../state/transcript";
@@ -51,7 +52,15 @@ function Empty() {
   );
 }
 
-function Answer({ turn, last }: { turn: AssistantTurn; last: boolean }) {
+function Answer({
+  turn,
+  last,
+  firstCell,
+}: {
+  turn: AssistantTurn;
+  last: boolean;
+  firstCell: number;
+}) {
   const streaming = turn.status === "streaming";
   const waitingForWords = streaming && !turn.text && !turn.cells.length;
   return (
@@ -64,9 +73,21 @@ function Answer({ turn, last }: { turn: AssistantTurn; last: boolean }) {
         </span>
       )}
       {turn.text && <Markdown text={turn.text} streaming={streaming} />}
-      {turn.cells.map((cell) => (
-        <Cell key={cell.id || cell.index} cell={cell} />
+      {turn.cells.map((cell, i) => (
+        <Cell key={cell.id || cell.index} cell={cell} number={firstCell + i} />
       ))}
+      {last && readyToContinue() && (
+        <div class="notice">
+          <p>The results above have not been sent to the model yet.</p>
+          <button
+            type="button"
+            class="button button-small button-primary"
+            onClick={() => void continueTurn()}
+          >
+            Continue
+          </button>
+        </div>
+      )}
       {turn.status === "stopped" && (
         <p class="answer-meta">
           <span class="chip">Stopped</span> You stopped this answer; only what arrived was charged.
@@ -91,7 +112,7 @@ function Answer({ turn, last }: { turn: AssistantTurn; last: boolean }) {
   );
 }
 
-function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
+function TurnView({ turn, last, firstCell }: { turn: Turn; last: boolean; firstCell: number }) {
   if (turn.kind === "user") {
     return (
       <article class="turn-user" aria-label="You">
@@ -99,7 +120,7 @@ function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
       </article>
     );
   }
-  return <Answer turn={turn} last={last} />;
+  return <Answer turn={turn} last={last} firstCell={firstCell} />;
 }
 
 export function Transcript() {
@@ -113,10 +134,22 @@ export function Transcript() {
     );
   }
   if (!list.length) return <Empty />;
+  // Cells are numbered through the conversation, so "Run cell 3" names one.
+  let next = 1;
+  const cellNumbers = list.map((turn) => {
+    const first = next;
+    if (turn.kind === "assistant") next += turn.cells.length;
+    return first;
+  });
   return (
     <div class="transcript" role="log" aria-live="polite" aria-busy={phase === "streaming"}>
       {list.map((turn, i) => (
-        <TurnView key={turn.key} turn={turn} last={i === list.length - 1} />
+        <TurnView
+          key={turn.key}
+          turn={turn}
+          last={i === list.length - 1}
+          firstCell={cellNumbers[i] ?? 1}
+        />
       ))}
     </div>
   );

@@ -16,6 +16,20 @@ export interface RunResult extends RunOutcome {
   timedOut: boolean;
 }
 
+export interface RunHandle {
+  done: Promise<RunResult>;
+  /** Stops the cell, whether it is running or still waiting its turn. */
+  stop(): void;
+}
+
+const STOPPED_BEFORE_START: RunResult = {
+  error: null,
+  interrupted: true,
+  packageError: null,
+  restarted: false,
+  timedOut: false,
+};
+
 interface Pending {
   resolve: (value: never) => void;
   reject: (error: Error) => void;
@@ -42,7 +56,9 @@ export class Kernel {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly interrupt = this.canInterrupt ? new Uint8Array(new SharedArrayBuffer(1)) : null;
-  private stopRun: ((why: "timeout" | "stop") => void) | null = null;
+  /** The cells' queue: each run starts when the one before it has ended. */
+  private runs: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   /** Whose /data the interpreter mounts; it starts on first use (or when prefetched). */
   use(accountId: string, packagesUrl: string) {
@@ -135,14 +151,44 @@ export class Kernel {
   }
 
   /**
-   * Runs a cell. The time limit counts from when the code starts (not while packages load); at
-   * the limit the cell gets a KeyboardInterrupt, and if it does not stop (or the page cannot
-   * interrupt) the interpreter is replaced: /data is kept, variables are not.
+   * Queues a cell: cells run one at a time, in the order Run was pressed. The time limit counts
+   * from when the code starts (not while it waits its turn or packages load); at the limit, or on
+   * the handle's stop(), the cell gets a KeyboardInterrupt, and if it does not stop (or the page
+   * cannot interrupt) the interpreter is replaced: /data is kept, variables are not.
    */
-  async run(
+  run(code: string, timeLimitMs: number, onEvent: (event: RunEvent) => void): RunHandle {
+    let stopRequested = false;
+    let stopRunning: (() => void) | null = null;
+    if (this.queued > 0) onEvent({ kind: "loading", text: "Waiting for the cell before it…" });
+    this.queued += 1;
+    const done = this.runs.then(() =>
+      stopRequested
+        ? STOPPED_BEFORE_START
+        : this.execute(code, timeLimitMs, onEvent, (stop) => {
+            stopRunning = stop;
+          }),
+    );
+    const settled = done.finally(() => {
+      this.queued -= 1;
+    });
+    this.runs = settled.then(
+      () => undefined,
+      () => undefined,
+    );
+    return {
+      done: settled,
+      stop: () => {
+        stopRequested = true;
+        stopRunning?.();
+      },
+    };
+  }
+
+  private async execute(
     code: string,
     timeLimitMs: number,
     onEvent: (event: RunEvent) => void,
+    onStoppable: (stop: () => void) => void,
   ): Promise<RunResult> {
     await this.ready();
     this.state.value = { phase: "busy" };
@@ -170,7 +216,7 @@ export class Kernel {
         hardStop?.();
       }
     };
-    this.stopRun = stop;
+    onStoppable(() => stop("stop"));
     // A package download that never ends (a network that drops packets) must not hang the cell.
     let packagesLate = false;
     timer = setTimeout(() => {
@@ -204,14 +250,8 @@ export class Kernel {
       clearTimeout(timer);
       clearInterval(repeat);
       if (this.interrupt) this.interrupt[0] = 0;
-      this.stopRun = null;
       if (this.state.value.phase === "busy") this.state.value = { phase: "ready" };
     }
-  }
-
-  /** Stops the running cell, as the time limit would. */
-  stop() {
-    this.stopRun?.("stop");
   }
 
   files(): Promise<FileEntry[]> {

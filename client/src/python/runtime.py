@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import signal
 import struct
 import sys
 import traceback
@@ -172,6 +173,9 @@ def _error_text(error):
 
 async def run(code):
     """Runs a cell; returns None, or (error text, whether it was a KeyboardInterrupt)."""
+    # The page repeats SIGINT until the cell ends; once it is ending, more must not cut the
+    # report short. Each cell starts interruptible again.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         result = await eval_code_async(code, globals=namespace, filename=CELL)
         flush_figures()
@@ -179,6 +183,7 @@ async def run(code):
             _show_result(result)
         return None
     except BaseException as error:  # noqa: BLE001 - a cell's SystemExit is its outcome too
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             flush_figures()
         except Exception:  # noqa: BLE001

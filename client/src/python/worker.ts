@@ -28,6 +28,8 @@ type PyCallable = { (...args: unknown[]): unknown; destroy(): void };
 
 let py: PyodideInterface | null = null;
 let runCell: PyCallable | null = null;
+/** The account's IDBFS mount point, which names its IndexedDB database (and its lock). */
+let home = "";
 /** The request whose output is being produced, so stdout lands in the right cell. */
 let running: number | null = null;
 
@@ -41,16 +43,18 @@ const emit = (event: RunEvent, transfer: Transferable[] = []) => {
 function outputStream(kind: "stdout" | "stderr") {
   const decoder = new TextDecoder();
   let pending = "";
-  let since = 0;
+  let flushed = 0;
   const flush = () => {
     pending += decoder.decode();
     if (pending) emit({ kind, text: pending });
     pending = "";
+    flushed = performance.now();
   };
+  // Timers cannot run while Python is busy, so the batch is sent from the write that finds the
+  // last one 50 ms old: a line printed before a long computation shows at once.
   const write = (buffer: Uint8Array) => {
-    if (!pending) since = performance.now();
     pending += decoder.decode(buffer, { stream: true });
-    if (pending.length > 8192 || performance.now() - since > 50) flush();
+    if (pending.length > 8192 || performance.now() - flushed > 50) flush();
     return buffer.length;
   };
   return { write, flush };
@@ -79,6 +83,32 @@ function walk(fs: FS, dir: string, prefix = ""): FileEntry[] {
 function files(): FileEntry[] {
   const fs = ready().FS;
   return walk(fs, fs.readlink(DATA)).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Every tab of an account keeps its own copy of /data and writes it back whole (IDBFS mirrors),
+ * so one tab must never write back over files another tab added meanwhile: whatever reads or
+ * changes /data holds the account's lock, starts from what is stored, and stores what changed.
+ * `waiting` is told when another tab holds it (a long cell there).
+ */
+async function withData<T>(work: () => Promise<T> | T, waiting?: () => void): Promise<T> {
+  const fs = ready().FS;
+  const name = `gradual:data:${home}`;
+  const locked = async () => {
+    await syncfs(fs, true);
+    const before = snapshot();
+    try {
+      return await work();
+    } finally {
+      if (snapshot() !== before) await syncfs(fs, false);
+    }
+  };
+  const now = await navigator.locks.request(name, { ifAvailable: true }, async (lock) =>
+    lock ? { value: await locked() } : null,
+  );
+  if (now) return now.value;
+  waiting?.();
+  return navigator.locks.request(name, locked);
 }
 
 function ready(): PyodideInterface {
@@ -111,7 +141,7 @@ async function start(
   instance.setStderr({ write: stderr.write });
   if (interrupt) instance.setInterruptBuffer(interrupt);
   const fs = instance.FS;
-  const home = `${DATA_ROOT}/${accountId}`;
+  home = `${DATA_ROOT}/${accountId}`;
   fs.mkdirTree(home);
   fs.mount(fs.filesystems.IDBFS, {}, home);
   await syncfs(fs, true);
@@ -166,21 +196,21 @@ async function run(code: string): Promise<RunOutcome> {
   if (failures.length) {
     return { error: null, interrupted: false, packageError: failures.join("\n") };
   }
-  emit({ kind: "started" });
-  const before = snapshot();
-  const result = (await (runCell as PyCallable)(code)) as
-    | { toJs(): [string, boolean]; destroy(): void }
-    | undefined;
-  stdout.flush();
-  stderr.flush();
-  let outcome: RunOutcome = { error: null, interrupted: false, packageError: null };
-  if (result) {
-    const [error, interrupted] = result.toJs();
-    result.destroy();
-    outcome = { error, interrupted, packageError: null };
-  }
-  if (snapshot() !== before) await syncfs(instance.FS, false);
-  return outcome;
+  return withData(
+    async () => {
+      emit({ kind: "started" });
+      const result = (await (runCell as PyCallable)(code)) as
+        | { toJs(): [string, boolean]; destroy(): void }
+        | undefined;
+      stdout.flush();
+      stderr.flush();
+      if (!result) return { error: null, interrupted: false, packageError: null };
+      const [error, interrupted] = result.toJs();
+      result.destroy();
+      return { error, interrupted, packageError: null };
+    },
+    () => emit({ kind: "loading", text: "Waiting for a cell in another tab to finish…" }),
+  );
 }
 
 /** A cheap fingerprint of /data, so a cell that wrote nothing does not touch IndexedDB. */
@@ -188,34 +218,35 @@ function snapshot(): string {
   return JSON.stringify(files());
 }
 
-async function remove(path: string): Promise<FileEntry[]> {
-  const fs = ready().FS;
-  fs.unlink(dataPath(path));
-  await syncfs(fs, false);
-  return files();
+function remove(path: string): Promise<FileEntry[]> {
+  return withData(() => {
+    ready().FS.unlink(dataPath(path));
+    return files();
+  });
 }
 
 /** Brings another account's files (an anonymous one merged into this) into /data. */
 async function adopt(fromAccountId: string): Promise<Replies["adopt"]> {
   const fs = ready().FS;
   const source = `${DATA_ROOT}/${fromAccountId}`;
-  const target = fs.readlink(DATA);
-  if (source === target) return { moved: 0 };
-  fs.mkdirTree(source);
-  fs.mount(fs.filesystems.IDBFS, {}, source);
-  let moved = 0;
-  try {
-    await syncfs(fs, true);
-    for (const entry of walk(fs, source)) {
-      const to = freeName(fs, `${target}/${entry.path}`);
-      fs.mkdirTree(to.slice(0, to.lastIndexOf("/")));
-      fs.writeFile(to, fs.readFile(`${source}/${entry.path}`));
-      moved += 1;
+  if (source === home) return { moved: 0 };
+  const moved = await withData(async () => {
+    fs.mkdirTree(source);
+    fs.mount(fs.filesystems.IDBFS, {}, source);
+    try {
+      await syncfs(fs, true);
+      const entries = walk(fs, source);
+      for (const entry of entries) {
+        const to = freeName(fs, `${home}/${entry.path}`);
+        fs.mkdirTree(to.slice(0, to.lastIndexOf("/")));
+        fs.writeFile(to, fs.readFile(`${source}/${entry.path}`));
+      }
+      return entries.length;
+    } finally {
+      // Unmounted before withData stores /data, so only this account's copy is written.
+      fs.unmount(source);
     }
-    await syncfs(fs, false);
-  } finally {
-    fs.unmount(source);
-  }
+  });
   await new Promise<void>((resolve) => {
     const request = indexedDB.deleteDatabase(source);
     request.onsuccess = request.onerror = request.onblocked = () => resolve();
@@ -243,9 +274,9 @@ async function handle(request: Request): Promise<{ value: unknown; transfer?: Tr
     case "run":
       return { value: await run(request.code) };
     case "files":
-      return { value: files() };
+      return { value: await withData(files) };
     case "read": {
-      const data = ready().FS.readFile(dataPath(request.path)) as Uint8Array;
+      const data = await withData(() => ready().FS.readFile(dataPath(request.path)) as Uint8Array);
       return { value: data, transfer: [data.buffer] };
     }
     case "delete":

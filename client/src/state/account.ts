@@ -11,6 +11,9 @@ export const bootState = signal<
   { phase: "starting" | "ready" } | { phase: "failed"; message: string }
 >({ phase: "starting" });
 
+/** The browser's idea of the network (navigator.onLine and its events). */
+export const online = signal(typeof navigator === "undefined" ? true : navigator.onLine);
+
 /** A short message at the top of the page (signed in, files moved, …). */
 export const toast = signal<string | null>(null);
 

@@ -10,7 +10,7 @@ import { accounts, quotaBuckets, virtualKeys } from "../../db/schema";
 import { AppError } from "../../errors";
 import { iso } from "../../lib/format";
 import { errorDoc, json } from "../../schemas/common";
-import { adminErrors, Tier } from "./schemas";
+import { adminActionErrors, Tier } from "./schemas";
 
 const UUID = z.string().uuid();
 const notFound = {
@@ -34,7 +34,7 @@ const post = <B extends z.ZodTypeAny | undefined>(path: string, summary: string,
         "The change",
       ),
       ...notFound,
-      ...adminErrors,
+      ...adminActionErrors,
     },
   });
 

@@ -1,8 +1,8 @@
 // Admin views: accounts, one account's buckets, the usage log (filtered, paginated), sessions
 // (metadata only), virtual keys (never their hashes) and the audit trail.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
-import type { PgColumn, PgSelect } from "drizzle-orm/pg-core";
+import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { PgColumn, PgSelect, PgTable } from "drizzle-orm/pg-core";
 import { requireAdmin } from "../../admin/access";
 import type { AppEnv } from "../../app-env";
 import {
@@ -49,11 +49,14 @@ const get = <P extends string, Q extends z.ZodRawShape, R extends z.ZodTypeAny>(
     responses: { 200: json(response, summary), ...adminErrors },
   });
 
+/** Admin lists page by time and id (see newestFirst). */
+const adminPaging = { ...paging, before_id: z.string().uuid().optional() };
+
 const routes = {
   accounts: get(
     "/accounts",
     "Accounts, newest first",
-    { ...paging, tier: Tier.optional() },
+    { ...adminPaging, tier: Tier.optional() },
     page(AdminAccount),
   ),
   buckets: get(
@@ -66,7 +69,7 @@ const routes = {
     "/usage",
     "The usage log, newest first",
     {
-      ...paging,
+      ...adminPaging,
       ...accountFilter,
       model: z.string().optional(),
       status: z.enum(USAGE_STATUSES).optional(),
@@ -76,16 +79,21 @@ const routes = {
   sessions: get(
     "/sessions",
     "Sessions (metadata only), most recent first",
-    { ...paging, ...accountFilter },
+    { ...adminPaging, ...accountFilter },
     page(AdminSession),
   ),
   keys: get(
     "/keys",
     "Virtual keys (label and dates only)",
-    { ...paging, ...accountFilter },
+    { ...adminPaging, ...accountFilter },
     page(AdminKey),
   ),
-  audit: get("/audit", "The admin audit trail, newest first", { ...paging }, page(AdminAuditEntry)),
+  audit: get(
+    "/audit",
+    "The admin audit trail, newest first",
+    { ...adminPaging },
+    page(AdminAuditEntry),
+  ),
   me: createRoute({
     method: "get",
     path: "/me",
@@ -98,16 +106,28 @@ const routes = {
 const matches = (column: PgColumn, value: string | undefined) =>
   value ? eq(column, value) : undefined;
 
-// `column` is both the order and the cursor, so `before` must be the last row's value of it.
+/**
+ * Newest first by `column`, then id. The API shows times to the millisecond and Postgres keeps
+ * microseconds, so the cursor is the last row's id (`before_id`), whose exact time is looked up:
+ * no row written in the same millisecond is skipped or repeated. `before` alone (the last row's
+ * time as shown) still works, passing over that whole millisecond.
+ */
 function newestFirst<Q extends PgSelect>(
   query: Q,
+  table: PgTable,
   column: PgColumn,
-  { limit, before }: { limit: number; before?: string },
+  id: PgColumn,
+  { limit, before, before_id }: { limit: number; before?: string; before_id?: string },
   ...filters: (SQL | undefined)[]
 ) {
+  const cursor = before_id
+    ? sql`(${column}, ${id}) < (select ${column}, ${id} from ${table} where ${id} = ${before_id})`
+    : before
+      ? sql`${column} < date_trunc('milliseconds', ${before}::timestamptz)`
+      : undefined;
   return query
-    .where(and(...filters, before ? lt(column, new Date(before)) : undefined))
-    .orderBy(desc(column))
+    .where(and(...filters, cursor))
+    .orderBy(desc(column), desc(id))
     .limit(limit);
 }
 
@@ -118,7 +138,9 @@ export const adminReads = new OpenAPIHono<AppEnv>()
     const db = c.var.db();
     const rows = await newestFirst(
       db.select().from(accounts).$dynamic(),
+      accounts,
       accounts.createdAt,
+      accounts.id,
       query,
       matches(accounts.tier, query.tier),
     );
@@ -185,7 +207,9 @@ export const adminReads = new OpenAPIHono<AppEnv>()
     const query = c.req.valid("query");
     const rows = await newestFirst(
       c.var.db().select().from(usageLog).$dynamic(),
+      usageLog,
       usageLog.createdAt,
+      usageLog.id,
       query,
       matches(usageLog.accountId, query.account_id),
       matches(usageLog.model, query.model),
@@ -221,7 +245,9 @@ export const adminReads = new OpenAPIHono<AppEnv>()
         })
         .from(agentSessions)
         .$dynamic(),
+      agentSessions,
       agentSessions.updatedAt,
+      agentSessions.id,
       query,
       matches(agentSessions.accountId, query.account_id),
     );
@@ -251,7 +277,9 @@ export const adminReads = new OpenAPIHono<AppEnv>()
         })
         .from(virtualKeys)
         .$dynamic(),
+      virtualKeys,
       virtualKeys.createdAt,
+      virtualKeys.id,
       query,
       matches(virtualKeys.accountId, query.account_id),
     );
@@ -261,7 +289,9 @@ export const adminReads = new OpenAPIHono<AppEnv>()
   .openapi(routes.audit, async (c) => {
     const rows = await newestFirst(
       c.var.db().select().from(adminAudit).$dynamic(),
+      adminAudit,
       adminAudit.createdAt,
+      adminAudit.id,
       c.req.valid("query"),
     );
     const data = rows.map((a) => ({

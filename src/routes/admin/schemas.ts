@@ -2,7 +2,7 @@
 // text ever leave the server, because these schemas do not have room for them.
 import { z } from "@hono/zod-openapi";
 import { TIERS } from "../../db/schema";
-import { errorDoc } from "../../schemas/common";
+import { errorDoc, unavailableDoc } from "../../schemas/common";
 import { KeySchema } from "../keys";
 
 export const Tier = z.enum(TIERS);
@@ -77,4 +77,11 @@ export const page = <T extends z.ZodTypeAny>(item: T) => z.object({ data: z.arra
 export const adminErrors = {
   401: errorDoc("Not signed in"),
   403: errorDoc("Not on the staff list"),
+  ...unavailableDoc,
+} as const;
+
+/** Actions are writes under the session cookie: other sites' pages are refused as well. */
+export const adminActionErrors = {
+  ...adminErrors,
+  403: errorDoc("Not on the staff list, or a cross-site request (cross_site)"),
 } as const;
