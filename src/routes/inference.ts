@@ -12,6 +12,7 @@ import {
   type Principal,
   unauthenticated,
 } from "../auth/principal";
+import { loggableError } from "../db/errors";
 import { AppError } from "../errors";
 import { prepareJob } from "../gateway/prepare";
 import { type ChatRequest, ChatRequestSchema } from "../gateway/request-schema";
@@ -95,22 +96,27 @@ async function dispatch(c: Context<AppEnv>, principal: Principal, body: ChatRequ
     });
     return { job, answer };
   } catch (error) {
-    if (agentWentAway(error)) throw new AppError("AGENT_UNAVAILABLE");
-    throw error;
+    if (error instanceof AppError) throw error;
+    // No answer came back at all: the object was reset (a deploy, its machine restarting, an
+    // abort), overloaded, or broke. The agent settles what it had started (its alarm, or the
+    // sweep), so a retry is safe: a 503, with the runtime's reason in the log.
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "agent unavailable",
+        request_id: c.var.requestId,
+        error: loggableError(error),
+        ...agentFlags(error),
+      }),
+    );
+    throw new AppError("AGENT_UNAVAILABLE");
   }
 }
 
-/**
- * The runtime marks a Durable Object that was reset or is overloaded, and says when a retry is
- * safe: worth a 503 and another try, not a 500. Anything else thrown there is a bug.
- */
-function agentWentAway(error: unknown): boolean {
-  const flags = error as {
-    durableObjectReset?: boolean;
-    retryable?: boolean;
-    overloaded?: boolean;
-  };
-  return Boolean(flags?.durableObjectReset || flags?.retryable || flags?.overloaded);
+/** What the runtime says of a failed Durable Object call: reset, retryable, overloaded. */
+function agentFlags(error: unknown) {
+  const { durableObjectReset, retryable, overloaded } = (error ?? {}) as Record<string, unknown>;
+  return { durable_object_reset: durableObjectReset, retryable, overloaded };
 }
 
 async function outcomeOf(work: Promise<Dispatched>): Promise<Dispatched | AppError> {
