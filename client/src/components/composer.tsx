@@ -66,7 +66,15 @@ export function Composer() {
         }}
       />
       {busy ? (
-        <button type="button" class="button" onClick={stopAnswer} aria-label="Stop the answer">
+        <button
+          type="button"
+          class="button"
+          onClick={() => {
+            stopAnswer();
+            box.current?.focus();
+          }}
+          aria-label="Stop the answer"
+        >
           <StopIcon /> Stop
         </button>
       ) : (
