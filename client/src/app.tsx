@@ -1,6 +1,7 @@
 // The page: conversations on the left, the transcript and composer in the middle, the workspace
 // (Python and /data) on the right; drawers on a phone.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { AttachmentChips, DropZone } from "./components/attachments";
 import { Composer } from "./components/composer";
 import { FolderIcon, MenuIcon } from "./components/icons";
 import { ModelPicker } from "./components/model-picker";
@@ -135,12 +136,14 @@ export function App() {
           <div class="column">
             <OfflineNotice />
             <ProblemBanner />
+            <AttachmentChips />
             <Composer />
           </div>
         </div>
       </main>
       {workspaceOpen && <Workspace onClose={() => setWorkspaceOpen(false)} />}
       <Toast />
+      <DropZone />
     </div>
   );
 }

@@ -194,3 +194,14 @@ export async function signInAs(context: BrowserContext, login: string) {
 }
 
 export const uniqueLogin = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
+
+/** How many times the datasets' source was asked for a path containing `fragment`. */
+export async function sourceRequests(fragment: string): Promise<number> {
+  const counts = (await (await fetch(`${stack.datasetsUrl}/__requests`)).json()) as Record<
+    string,
+    number
+  >;
+  return Object.entries(counts)
+    .filter(([path]) => path.includes(fragment))
+    .reduce((sum, [, n]) => sum + n, 0);
+}

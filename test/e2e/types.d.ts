@@ -4,6 +4,8 @@ declare module "vitest" {
     e2e: {
       databaseUrl: string;
       oidcIssuer: string;
+      /** The datasets' source stand-in (GET /__requests counts requests per path). */
+      datasetsUrl: string;
       /** The app without live sync (plain reads) and with it (Electric stand-in). */
       plain: { url: string; modelUrl: string };
       live: { url: string; modelUrl: string };

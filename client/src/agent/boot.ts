@@ -8,6 +8,7 @@ import { kernel } from "../python/kernel";
 import { bootState, config, me, online, quota } from "../state/account";
 import { startSync } from "../sync";
 import { finishLinking } from "./account";
+import { restoreAttachments } from "./attachments";
 import { newChat, openSession } from "./conversations";
 import { explain } from "./explain";
 import { refreshFiles } from "./files";
@@ -28,6 +29,7 @@ export async function boot() {
   try {
     const [who, offered] = await Promise.all([whoAmI(), getConfig()]);
     kernel.use(who.account_id, offered.python.packages_url);
+    restoreAttachments(who.account_id);
     batch(() => {
       config.value = offered;
       me.value = who;

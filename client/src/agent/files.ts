@@ -3,11 +3,13 @@
 import { kernel } from "../python/kernel";
 import { files, filesState } from "../state/files";
 import { problem } from "../state/transcript";
+import { reconcileAttachments } from "./attachments";
 
 export async function refreshFiles() {
   try {
     files.value = await kernel.files();
     filesState.value = { phase: "ready" };
+    reconcileAttachments();
   } catch (error) {
     filesState.value = { phase: "failed", reason: (error as Error).message };
   }
@@ -31,6 +33,7 @@ export async function downloadFile(path: string) {
 export async function deleteFile(path: string) {
   try {
     files.value = await kernel.remove(path);
+    reconcileAttachments();
   } catch (error) {
     problem.value = { message: `Couldn't delete ${path}: ${(error as Error).message}` };
   }

@@ -4,13 +4,14 @@
 import { batch, effect } from "@preact/signals";
 import { type StreamEvent, streamInference } from "../api/inference";
 import { allowedModels, bootState, me } from "../state/account";
+import { attachments } from "../state/attachments";
 import { currentSessionId, sessions } from "../state/sessions";
 import { chosenModel } from "../state/settings";
 import { composerRestore, loopPhase, problem, turns, waitingCells } from "../state/transcript";
 import { type Accumulated, accumulate, codeOf, emptyMessage, partialCode } from "./accumulate";
 import { explain } from "./explain";
 import { toChatMessages } from "./history";
-import { PYTHON_TOOL, SYSTEM_PROMPT } from "./prompt";
+import { PYTHON_TOOL, systemPrompt } from "./prompt";
 import { refreshAfterTurn } from "./refresh";
 import { showSessionInUrl } from "./route";
 import type { AnswerStatus, AssistantTurn, Cell, Turn } from "./types";
@@ -107,7 +108,7 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
     model,
     stream: true,
     stream_options: { include_usage: true },
-    messages: toChatMessages(SYSTEM_PROMPT, turns.value),
+    messages: toChatMessages(systemPrompt(attachments.value), turns.value),
     tools: [PYTHON_TOOL],
     ...(sessionAtStart && { session_id: sessionAtStart }),
   };

@@ -1,9 +1,12 @@
-// The workspace: Python's state (start, restart, the per-cell time limit) and the files in
-// /data, which live in this browser, under this account.
+// The workspace: Python's state (start, restart, the per-cell time limit), the datasets to mount,
+// and the files in /data, which live in this browser, under this account.
+import { useRef } from "preact/hooks";
+import { addFile, eraseFiles, MAX_FILE_BYTES } from "../agent/attachments";
 import { deleteFile, downloadFile, refreshFiles } from "../agent/files";
 import { kernel } from "../python/kernel";
 import { files, filesState } from "../state/files";
 import { DEFAULT_TIME_LIMIT_SECONDS, timeLimitSeconds } from "../state/settings";
+import { DatasetsSection } from "./datasets";
 import { CloseIcon, DownloadIcon, RestartIcon, TrashIcon } from "./icons";
 
 const PHASE_TEXT = {
@@ -83,6 +86,47 @@ function Files() {
   );
 }
 
+/** Adding the person's own files (or dropping them anywhere), and erasing them all. */
+function FileActions() {
+  const picker = useRef<HTMLInputElement>(null);
+  const any = files.value.length > 0;
+  return (
+    <div class="file-actions">
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        class="visually-hidden"
+        aria-label="Add files to /data"
+        tabIndex={-1}
+        onChange={(e) => {
+          for (const file of e.currentTarget.files ?? []) void addFile(file);
+          e.currentTarget.value = "";
+        }}
+      />
+      <button type="button" class="button button-small" onClick={() => picker.current?.click()}>
+        Add a file
+      </button>
+      <p class="muted">
+        Add a file here or drop it anywhere on the page, up to {MAX_FILE_BYTES / 1024 ** 2} MB.
+        Files stay in this browser: nothing you add is uploaded, and the agent only reads them by
+        running code here.
+      </p>
+      {any && (
+        <button
+          type="button"
+          class="button button-small button-danger"
+          onClick={() => {
+            if (confirm("Erase every file in /data? This cannot be undone.")) void eraseFiles();
+          }}
+        >
+          Erase my files
+        </button>
+      )}
+    </div>
+  );
+}
+
 export function Workspace({ onClose }: { onClose: () => void }) {
   const state = kernel.state.value;
   return (
@@ -137,8 +181,9 @@ export function Workspace({ onClose }: { onClose: () => void }) {
         <section class="workspace-section" aria-labelledby="files-heading">
           <h3 id="files-heading">Files in /data</h3>
           <Files />
-          <p class="muted">These files stay in this browser; they are never uploaded.</p>
+          <FileActions />
         </section>
+        <DatasetsSection />
       </div>
     </aside>
   );

@@ -140,13 +140,14 @@ export class Kernel {
   private call<R extends Request>(
     request: R,
     onEvent?: (event: RunEvent) => void,
+    transfer: Transferable[] = [],
   ): Promise<Replies[R["type"]]> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new KernelStopped("Python is not running"));
     const id = this.nextId++;
     return new Promise<Replies[R["type"]]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: never) => void, reject, onEvent });
-      worker.postMessage({ id, ...request });
+      worker.postMessage({ id, ...request }, transfer);
     });
   }
 
@@ -264,6 +265,17 @@ export class Kernel {
 
   remove(path: string): Promise<FileEntry[]> {
     return this.ready().then(() => this.call({ type: "delete", path }));
+  }
+
+  /** Writes a file into /data; the bytes are handed to the worker, not copied. */
+  write(path: string, data: Uint8Array): Promise<FileEntry[]> {
+    return this.ready().then(() =>
+      this.call({ type: "write", path, data }, undefined, [data.buffer]),
+    );
+  }
+
+  erase(): Promise<FileEntry[]> {
+    return this.ready().then(() => this.call({ type: "erase" }));
   }
 
   adopt(fromAccountId: string): Promise<Replies["adopt"]> {

@@ -39,6 +39,8 @@ export type Request =
   | { type: "files" }
   | { type: "read"; path: string }
   | { type: "delete"; path: string }
+  | { type: "write"; path: string; data: Uint8Array }
+  | { type: "erase" }
   | { type: "adopt"; fromAccountId: string };
 
 export interface Replies {
@@ -47,6 +49,8 @@ export interface Replies {
   files: FileEntry[];
   read: Uint8Array;
   delete: FileEntry[];
+  write: FileEntry[];
+  erase: FileEntry[];
   adopt: { moved: number };
 }
 

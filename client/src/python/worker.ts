@@ -218,6 +218,38 @@ function snapshot(): string {
   return JSON.stringify(files());
 }
 
+/** Puts `data` at `path` in /data (a file the person added, a dataset they mounted). */
+function write(path: string, data: Uint8Array): Promise<FileEntry[]> {
+  return withData(() => {
+    const fs = ready().FS;
+    const target = dataPath(path);
+    fs.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+    fs.writeFile(target, data);
+    return files();
+  });
+}
+
+/** Everything under /data gone (the person asked for it); the empty state is what is stored. */
+function erase(): Promise<FileEntry[]> {
+  return withData(() => {
+    const fs = ready().FS;
+    const clear = (dir: string) => {
+      for (const name of fs.readdir(dir) as string[]) {
+        if (name === "." || name === "..") continue;
+        const full = `${dir}/${name}`;
+        if (fs.isDir(fs.stat(full).mode)) {
+          clear(full);
+          fs.rmdir(full);
+        } else {
+          fs.unlink(full);
+        }
+      }
+    };
+    clear(home);
+    return files();
+  });
+}
+
 function remove(path: string): Promise<FileEntry[]> {
   return withData(() => {
     ready().FS.unlink(dataPath(path));
@@ -281,6 +313,10 @@ async function handle(request: Request): Promise<{ value: unknown; transfer?: Tr
     }
     case "delete":
       return { value: await remove(request.path) };
+    case "write":
+      return { value: await write(request.path, request.data) };
+    case "erase":
+      return { value: await erase() };
     case "adopt":
       return { value: await adopt(request.fromAccountId) };
   }

@@ -2,11 +2,12 @@
 // The browser tests' world, started once: a database of their own on the suite's PostgreSQL, the
 // loopback OIDC provider, the Electric stand-in, and the app twice as `npm run dev` serves it
 // (the scripted demo model, which dev starts itself, answers): once with plain reads, once with
-// live sync through the stand-in.
+// live sync through the stand-in; and a stand-in for the datasets' source.
 import type { TestProject } from "vitest/node";
 import { freePort, waitForHttp } from "../../../scripts/lib/net.mjs";
 import { applyMigrations, createDatabase } from "../../../scripts/lib/postgres.mjs";
 import { type Running, start, waitForOutput } from "../../../scripts/lib/process.mjs";
+import { startDatasetsUpstream } from "../../fixtures/datasets-upstream.mjs";
 import { startOidcProvider } from "../../fixtures/oidc-provider.mjs";
 import { cleanEnv } from "../../node/support";
 
@@ -37,9 +38,11 @@ export default async function setup(project: TestProject) {
   await applyMigrations(databaseUrl);
   const running: Running[] = [];
   const oidc = await startOidcProvider();
+  const datasets = await startDatasetsUpstream();
   const stop = async () => {
     await Promise.all(running.map((r) => r.stop()));
     await oidc.stop();
+    await datasets.stop();
   };
   try {
     const electric = start(process.execPath, ["test/fixtures/electric-stand-in.mjs"], {
@@ -59,6 +62,8 @@ export default async function setup(project: TestProject) {
       OIDC_NAME: "Loopback ID",
       // Pyodide's package CDN cannot be reached from these machines: a closed port fails at once.
       PYODIDE_PACKAGES_URL: `http://127.0.0.1:${await freePort()}/pyodide/`,
+      // The datasets' source on loopback, serving copies of the catalog's files.
+      DATASETS_BASE_URL: `${datasets.url}/`,
     };
     // One after the other: each builds the client into the same client/dist.
     const plain = await devServer(common, running);
@@ -69,6 +74,7 @@ export default async function setup(project: TestProject) {
     project.provide("e2e", {
       databaseUrl,
       oidcIssuer: oidc.issuer,
+      datasetsUrl: datasets.url,
       plain: { url: plain.base, modelUrl: plain.model },
       live: { url: live.base, modelUrl: live.model },
     });
