@@ -13,6 +13,7 @@ import { validationHook } from "./middleware/validation";
 import { adminActions } from "./routes/admin/actions";
 import { adminReads } from "./routes/admin/reads";
 import { authRoutes } from "./routes/auth";
+import { datasets } from "./routes/datasets";
 import { documentApi } from "./routes/docs";
 import { health } from "./routes/health";
 import { apiInference, v1 } from "./routes/inference";
@@ -46,6 +47,7 @@ export function buildApp() {
   app.route("/api", sessions);
   app.route("/api", sync);
   app.route("/api", publicConfig);
+  app.route("/api", datasets);
   app.route("/api/admin", adminReads);
   app.route("/api/admin", adminActions);
   documentApi(app);

@@ -8,6 +8,8 @@ import { type ModelEntry, resolveModels } from "./gateway/models";
 import { resolveTierLimits, type TierLimits } from "./quota/tiers";
 
 const DEV_AUTH_SECRET = "gradual-local-development-secret-do-not-deploy";
+/** jsDelivr's mirror of npm: the catalog's files are pinned npm packages' (src/datasets/). */
+const DEFAULT_DATASETS_BASE_URL = "https://cdn.jsdelivr.net/npm/";
 
 const optional = z
   .string()
@@ -27,8 +29,9 @@ const json = z
     }
   });
 
-// Published to every visitor and joined with file names, so a plain absolute http(s) base: no
-// credentials, query or fragment, and a trailing slash (added if missing).
+// Joined with file names (and PYODIDE_PACKAGES_URL is published to every visitor), so a plain
+// absolute http(s) base: no credentials, query or fragment, and a trailing slash (added if
+// missing).
 const baseUrl = z
   .string()
   .optional()
@@ -91,6 +94,13 @@ const schema = z.object({
   ELECTRIC_ACCESS_CLIENT_ID: optional,
   ELECTRIC_ACCESS_CLIENT_SECRET: optional,
   PYODIDE_PACKAGES_URL: baseUrl,
+  DATASETS_BASE_URL: baseUrl,
+  DATASETS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  DATASETS_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });
 
 export interface OAuthClient {
@@ -136,6 +146,15 @@ export interface AppConfig {
    * absent: the official CDN for the client's pinned Pyodide version.
    */
   pyodidePackagesUrl?: string;
+  /** Where the catalog's files are fetched from (src/datasets/), and the limits on fetching. */
+  datasets: {
+    /** Base URL the catalog's paths are relative to, ending in "/". */
+    baseUrl: string;
+    /** Largest file offered or sent; larger catalog entries are not offered. */
+    maxBytes: number;
+    /** Wait for the source's answer, and then between any two pieces of its body. */
+    timeoutMs: number;
+  };
 }
 
 function client(id?: string, secret?: string): OAuthClient | undefined {
@@ -217,6 +236,11 @@ function parse(env: Env): AppConfig {
         }
       : undefined,
     pyodidePackagesUrl: v.PYODIDE_PACKAGES_URL,
+    datasets: {
+      baseUrl: v.DATASETS_BASE_URL ?? DEFAULT_DATASETS_BASE_URL,
+      maxBytes: v.DATASETS_MAX_BYTES,
+      timeoutMs: v.DATASETS_TIMEOUT_MS,
+    },
   };
 }
 

@@ -7,6 +7,8 @@ export interface Env {
   ACCOUNT_AGENT: DurableObjectNamespace<AccountAgent>;
   /** Anonymous sign-ins per visitor and minute (see routes/auth.ts). */
   ANON_SIGNUPS: RateLimit;
+  /** Dataset downloads per account and minute (see routes/datasets.ts). */
+  DATASET_DOWNLOADS: RateLimit;
   /** "development" locally; anything else is production. */
   ENVIRONMENT?: string;
 }

@@ -69,6 +69,16 @@ export const ERRORS = {
     type: "service_unavailable",
     message: "Live sync is not configured; use the plain read endpoints",
   },
+  DATASET_UPSTREAM: {
+    status: 502,
+    type: "upstream_error",
+    message: "The dataset could not be fetched from its source; try again later",
+  },
+  DATASET_TIMEOUT: {
+    status: 504,
+    type: "upstream_error",
+    message: "The dataset's source did not answer in time; try again later",
+  },
   UPSTREAM_TIMEOUT: {
     status: 504,
     type: "upstream_error",

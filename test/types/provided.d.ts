@@ -7,6 +7,10 @@ declare module "vitest" {
     electricUrl: string;
     /** An Electric stand-in that holds live requests open until a test ends them. */
     electricHeldUrl: string;
+    /** The datasets' stand-in source (test/fixtures/datasets-upstream.mjs), without a "/". */
+    datasetsUpstreamUrl: string;
+    /** test/fixtures/datasets/'s files by path under it (the catalog's paths), base64. */
+    datasetFixtures: Record<string, string>;
   }
 }
 
