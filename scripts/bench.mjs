@@ -4,80 +4,38 @@
 // account. Starts its own Postgres, scripted model and the Worker in workerd; prints a table.
 // Then the page, in headless Chromium (scripts/lib/page-bench.mjs).
 // Two floors are measured beside them (see startPassThrough): a bare pass-through Worker, and a
-// relay through a Durable Object that reads each chunk in JavaScript. With each path goes the
-// CPU the Workers' processes spent per stream. BENCH_INSPECTOR_PORT opens the app's workerd to
-// DevTools for a CPU profile.
+// relay through a Durable Object that reads each chunk in JavaScript; and a peer, Portkey's
+// open-source gateway (scripts/lib/portkey.mjs), on the same streams. With each path goes the
+// CPU its processes spent per stream. Before the streams, the Worker's start: its startup CPU
+// as `wrangler check startup` profiles it and the upload's size (scripts/lib/startup-bench.mjs);
+// after them, first requests to new isolates against warm ones (scripts/lib/cold-bench.mjs).
+// BENCH_BASELINE=<git rev> adds that commit's Worker (scripts/lib/baseline.mjs): its start, a
+// path of its own on the same streams with a row "- baseline", its hot account and its cold
+// figures, all beside the app's in the same run.
+// BENCH_INSPECTOR_PORT opens the app's workerd to DevTools for a CPU profile.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
+import { checkOutBaseline } from "./lib/baseline.mjs";
+import { measureCold, printCold } from "./lib/cold-bench.mjs";
+import { measureSecondTab } from "./lib/live-bench.mjs";
 import { ROOT } from "./lib/local-config.mjs";
 import { freePort, waitForHttp } from "./lib/net.mjs";
 import { measurePage } from "./lib/page-bench.mjs";
 import { hasPgBouncer, startPgBouncer } from "./lib/pgbouncer.mjs";
+import { startPortkey } from "./lib/portkey.mjs";
 import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mjs";
 import { start } from "./lib/process.mjs";
+import { measureStartup, printStartup } from "./lib/startup-bench.mjs";
+import { batch, CHUNK_DELAY_MS, median, percentile, STREAM_TOKENS } from "./lib/stream-timing.mjs";
 import { startWorkersApart } from "./lib/workerd.mjs";
 
-const STREAM_TOKENS = 50;
-const CHUNK_DELAY_MS = 10;
 const RUNS = [
   { concurrency: 1, streams: 60 },
   { concurrency: 50, streams: 200 },
 ];
-
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-// The first chunk that carries text: the role chunk OpenAI-style servers send first has an empty
-// "content", and is not a token.
-const FIRST_TOKEN = /"content":"[^"]/;
-
-/** Streams one completion; returns ms to the first content chunk and to the end. */
-async function timeStream(url, headers) {
-  const started = performance.now();
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({
-      model: "gpt-5-mini",
-      stream: true,
-      stream_options: { include_usage: true },
-      max_completion_tokens: 200,
-      messages: [
-        {
-          role: "user",
-          content: `bench\n@scripted ${JSON.stringify({ tokens: STREAM_TOKENS, chunk_delay_ms: CHUNK_DELAY_MS })}`,
-        },
-      ],
-    }),
-  });
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  const decoder = new TextDecoder();
-  let first = null;
-  let text = "";
-  for await (const bytes of res.body) {
-    text += decoder.decode(bytes, { stream: true });
-    if (first === null && FIRST_TOKEN.test(text)) first = performance.now() - started;
-  }
-  if (!text.includes("[DONE]")) throw new Error(`${url}: stream did not finish`);
-  return { ttft: first ?? Number.NaN, total: performance.now() - started };
-}
-
-async function batch(url, headers, { concurrency, streams }) {
-  const results = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < streams) {
-        next += 1;
-        results.push(await timeStream(url, headers));
-      }
-    }),
-  );
-  return results;
-}
+/** New isolates per kind of first request. */
+const COLD_SAMPLES = 5;
 
 function summary(results, cpuMs) {
   const ttft = results.map((r) => r.ttft);
@@ -146,13 +104,13 @@ async function signUpProKey(base, databaseUrl) {
       body: JSON.stringify({ label: "bench" }),
     })
   ).json();
-  return { key: key.key, accountId: me.account_id };
+  return { key: key.key, accountId: me.account_id, cookie };
 }
 
 const fmt = (n) => n.toFixed(1).padStart(8);
 const KEYS = ["ttft50", "ttft99", "total50", "total99"];
 const row = (concurrency, path, cells) =>
-  console.log(`${String(concurrency).padStart(11)}  ${path.padEnd(6)}  ${cells.join("  ")}`);
+  console.log(`${String(concurrency).padStart(11)}  ${path.padEnd(9)}  ${cells.join("  ")}`);
 const BLANK = "".padStart(8);
 
 async function main() {
@@ -198,24 +156,60 @@ async function measureGateway(databaseUrl, stops) {
 
   // In a process of their own, so the load generator does not share an event loop with
   // Miniflare's local Hyperdrive proxy and log reader.
+  const appVars = {
+    ENVIRONMENT: "development",
+    OPENAI_API_KEY: "sk-bench",
+    OPENAI_BASE_URL: `${modelUrl}/v1`,
+    TIER_LIMITS: JSON.stringify({
+      pro: { concurrent_streams: 1000, requests_per_minute: 1000000 },
+    }),
+  };
   const workers = await startWorkersApart({
     inspectorPort: process.env.BENCH_INSPECTOR_PORT
       ? Number(process.env.BENCH_INSPECTOR_PORT)
       : undefined,
     databaseUrl: appDatabaseUrl,
-    upstream: modelUrl,
-    vars: {
-      ENVIRONMENT: "development",
-      OPENAI_API_KEY: "sk-bench",
-      OPENAI_BASE_URL: `${modelUrl}/v1`,
-      TIER_LIMITS: JSON.stringify({
-        pro: { concurrent_streams: 1000, requests_per_minute: 1000000 },
-      }),
-    },
+    vars: appVars,
   });
   stops.push(workers.stop);
+  // The floors in a process of their own: each process's CPU is then one path's.
+  const floors = await startWorkersApart({ floorsOnly: true, upstream: modelUrl });
+  stops.push(floors.stop);
+  const portkey = await startPortkey();
+  stops.push(portkey.stop);
+  // The baseline, as the app (bundled by wrangler, in a process of its own) but without floors.
+  let baseline = null;
+  if (process.env.BENCH_BASELINE) {
+    const checkout = checkOutBaseline(process.env.BENCH_BASELINE);
+    stops.push(checkout.remove);
+    const options = { root: checkout.root, bundleDir: join(checkout.root, ".bench-bundle") };
+    const baselineWorkers = await startWorkersApart({
+      ...options,
+      databaseUrl: appDatabaseUrl,
+      vars: appVars,
+      reuseClient: true,
+    });
+    stops.push(baselineWorkers.stop);
+    baseline = { ...checkout, options, workers: baselineWorkers };
+    console.log(`bench: the baseline is ${baseline.label}`);
+  }
+
+  // The start first, while nothing else runs (the client build it needs exists by now).
+  printStartup(await measureStartup());
+  if (baseline)
+    printStartup(
+      await measureStartup({ root: baseline.root }),
+      ` of the baseline, ${baseline.label},`,
+    );
+  // What the libraries every request needs cost at start, with no app code: the floor under the
+  // app's figure (scripts/startup-floor/).
+  const startFloor = await measureStartup({ root: join(ROOT, "scripts/startup-floor") });
+  console.log(
+    `Startup floor, a Worker that only imports Better Auth, Hono with zod-openapi, drizzle and postgres.js: CPU ${median(startFloor.cpu).toFixed(1)} ms median (${startFloor.cpu.length} runs)`,
+  );
+
   const base = workers.app;
-  const { key, accountId } = await signUpProKey(base, databaseUrl);
+  const { key, accountId, cookie } = await signUpProKey(base, databaseUrl);
   const viaApp = {
     url: `${base}/v1/chat/completions`,
     headers: { authorization: `Bearer ${key}` },
@@ -226,10 +220,34 @@ async function measureGateway(databaseUrl, stops) {
   };
   const paths = {
     direct,
-    bare: { url: `${workers.bare}/v1/chat/completions`, headers: direct.headers },
-    relay: { url: `${workers.bare}/relay/v1/chat/completions`, headers: direct.headers },
+    bare: { url: `${floors.bare}/v1/chat/completions`, headers: direct.headers },
+    relay: { url: `${floors.bare}/relay/v1/chat/completions`, headers: direct.headers },
+    portkey: {
+      url: `${portkey.url}/v1/chat/completions`,
+      headers: { ...direct.headers, ...portkey.headersFor(`${modelUrl}/v1`) },
+    },
     app: viaApp,
   };
+  if (baseline) {
+    // An account of its own, whose key the baseline's isolate caches as the app's does its.
+    baseline.account = await signUpProKey(baseline.workers.app, databaseUrl);
+    // Just before the app, so the two alternate as closely as the paths allow.
+    delete paths.app;
+    paths.baseline = {
+      url: `${baseline.workers.app}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${baseline.account.key}` },
+    };
+    paths.app = viaApp;
+  }
+  // Whose CPU each path spends: the app's processes, the floors', the baseline's, Portkey's.
+  const pids = {
+    app: workers.pid,
+    bare: floors.pid,
+    relay: floors.pid,
+    portkey: portkey.pid,
+    baseline: baseline?.workers.pid,
+  };
+  const cpuOf = (name) => (pids[name] ? treeCpuMs(pids[name]) : 0);
 
   // What a fresh local Postgres connection costs, measured in this run: the health route
   // (one connection, one query) against a route that touches nothing.
@@ -243,7 +261,8 @@ async function measureGateway(databaseUrl, stops) {
   console.log(
     `\nStreams of ${STREAM_TOKENS} tokens, ${CHUNK_DELAY_MS} ms apart, from the scripted model (ms)\n`,
   );
-  console.log("concurrency  path      ttft p50  ttft p99  total p50 total p99  cpu/stream");
+  console.log("concurrency  path         ttft p50  ttft p99  total p50 total p99  cpu/stream");
+  const peers = [];
   for (const run of RUNS) {
     // Alternate halves so drift (GC, warm-up) hits every path alike.
     const half = { ...run, streams: run.streams / 2 };
@@ -251,28 +270,33 @@ async function measureGateway(databaseUrl, stops) {
     const cpu = Object.fromEntries(Object.keys(paths).map((name) => [name, 0]));
     for (let round = 0; round < 2; round++) {
       for (const [name, path] of Object.entries(paths)) {
-        const before = treeCpuMs(workers.pid);
+        const before = cpuOf(name);
         results[name].push(...(await batch(path.url, path.headers, half)));
-        cpu[name] += treeCpuMs(workers.pid) - before;
+        cpu[name] += cpuOf(name) - before;
       }
     }
     const s = Object.fromEntries(
       Object.keys(paths).map((name) => [name, summary(results[name], cpu[name])]),
     );
     const { app: a, direct: d } = s;
+    const against = (x, y) => KEYS.map((key) => fmt(x[key] - y[key]));
     const rows = [
       ...Object.keys(paths).map((name, n) => [
         n === 0 ? run.concurrency : "",
         name,
-        [...KEYS.map((key) => fmt(s[name][key])), fmt(s[name].cpu)],
+        [...KEYS.map((key) => fmt(s[name][key])), pids[name] ? fmt(s[name].cpu) : BLANK],
       ]),
-      ["", "added", [...KEYS.map((key) => fmt(a[key] - d[key])), BLANK]],
+      ["", "added", [...against(a, d), BLANK]],
       [
         "",
         "ratio",
         KEYS.map((key) => (a[key] / d[key]).toFixed(key.startsWith("ttft") ? 2 : 3).padStart(8)),
       ],
-      ["", "- relay", [...KEYS.map((key) => fmt(a[key] - s.relay[key])), BLANK]],
+      ["", "- relay", [...against(a, s.relay), BLANK]],
+      ["", "- portkey", [...against(a, s.portkey), BLANK]],
+      ...(s.baseline
+        ? [["", "- baseline", [...against(a, s.baseline), fmt(a.cpu - s.baseline.cpu)]]]
+        : []),
     ];
     for (const [concurrency, path, cells] of rows) row(concurrency, path, cells);
     const ttftOk = a.ttft50 - d.ttft50 <= 5;
@@ -280,22 +304,73 @@ async function measureGateway(databaseUrl, stops) {
     row("", "target", [
       `added ttft p50 ≤ 5 ms: ${ttftOk ? "met" : "MISSED"}; total p50 ≤ +3 %: ${totalOk ? "met" : "MISSED"}\n`,
     ]);
+    peers.push({ concurrency: run.concurrency, ...s });
   }
   console.log(
     [
       "direct: straight to the model. bare: through a Worker that only passes the stream on (what any Worker costs here).",
       "relay: through a Worker and a Durable Object that reads each chunk in JavaScript and passes it on (the least this design does).",
-      "app: through the gateway. added and ratio: app against direct; - relay: app against relay.",
-      "cpu/stream: CPU ms the Workers' processes (workerd, and Miniflare's Node host with its local Hyperdrive proxy) spent per stream.",
+      "portkey: through Portkey's open-source gateway (Node, on loopback), which meters nothing and keeps no books.",
+      ...(baseline
+        ? [
+            `baseline: through the Worker of ${baseline.label}, run as the app is, on the same streams.`,
+          ]
+        : []),
+      "app: through the gateway. added and ratio: app against direct; - relay, - portkey, - baseline: app against those (- baseline: its CPU too).",
+      "cpu/stream: CPU ms the path's own processes spent per stream (a workerd and the Node host running it through Miniflare, with the local Hyperdrive proxy: one for the app, one for the floors, one for the baseline; Portkey's Node process).",
     ].join("\n"),
   );
+  const beside = ["app", "portkey", ...(baseline ? ["baseline"] : [])];
+  console.log(`\nThe app beside ${beside.slice(1).join(" and ")} (against the direct path; p50)`);
+  console.log("concurrency  gateway   added ttft  total ratio  cpu/stream");
+  for (const { concurrency, direct: d, ...s } of peers) {
+    for (const name of beside) {
+      const x = s[name];
+      console.log(
+        `${String(name === "app" ? concurrency : "").padStart(11)}  ${name.padEnd(8)}  ${fmt(x.ttft50 - d.ttft50)}  ${(x.total50 / d.total50).toFixed(3).padStart(11)}  ${fmt(x.cpu).padStart(10)}`,
+      );
+    }
+  }
   console.log(
-    `A fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker pays it on a key's first request in an isolate (later ones route from its cache; the Durable Object keeps its connection).`,
+    `\nA fresh local-Hyperdrive connection and one query cost ${(oneQuery - floor).toFixed(1)} ms (p50) in this run; the Worker pays it on a key's first request in an isolate (later ones route from its cache; the Durable Object keeps its connection).`,
   );
-  const hot = await hotAccount(viaApp, databaseUrl, accountId, { concurrency: 50, seconds: 5 });
+  // Alternated with the baseline's, two rounds each, so drift hits both alike.
+  const hotLoad = { concurrency: 50, seconds: 5 };
+  const rates = { app: [], baseline: [] };
+  let balanced = true;
+  for (let round = 0; round < 2; round++) {
+    const hot = await hotAccount(viaApp, databaseUrl, accountId, hotLoad);
+    rates.app.push(hot.perSecond);
+    balanced &&= hot.balanced;
+    if (baseline) {
+      const { account } = baseline;
+      const was = await hotAccount(paths.baseline, databaseUrl, account.accountId, hotLoad);
+      rates.baseline.push(was.perSecond);
+      balanced &&= was.balanced;
+    }
+  }
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
   console.log(
-    `Reservations on one hot account (each a whole gateway request: auth, reserve, stream, settle; 50 concurrent, 5 s): ${hot.perSecond.toFixed(0)}/s; used_tokens = sum of debits: ${hot.balanced}`,
+    `Reservations on one hot account (each a whole gateway request: auth, reserve, stream, settle; 50 concurrent, 2 × 5 s): ${mean(rates.app).toFixed(0)}/s` +
+      (baseline ? `; the baseline ${mean(rates.baseline).toFixed(0)}/s` : "") +
+      `; used_tokens = sum of debits: ${balanced}`,
   );
+  const tab = await measureSecondTab({ base, cookie, samples: 10 });
+  console.log(
+    `A chunk reaches a second tab of the account (GET /api/live, following the session) ${tab.p50.toFixed(2)} ms (p50), ${tab.p99.toFixed(2)} ms (p99) after the caller's own stream has it (${tab.chunks} chunks)`,
+  );
+  // Each in a new workerd in this process, with the app's bundle and variables.
+  const cold = await measureCold(
+    { databaseUrl: appDatabaseUrl, vars: appVars },
+    { cookie, key, samples: COLD_SAMPLES },
+  );
+  printCold(cold, COLD_SAMPLES);
+  if (baseline) {
+    const { cookie, key } = baseline.account;
+    const options = { ...baseline.options, databaseUrl: appDatabaseUrl, vars: appVars };
+    const was = await measureCold(options, { cookie, key, samples: COLD_SAMPLES });
+    printCold(was, COLD_SAMPLES, ` (the baseline, ${baseline.label})`);
+  }
 }
 
 /** Median latency of `count` sequential GETs. */

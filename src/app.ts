@@ -10,14 +10,12 @@ import { database } from "./middleware/database";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { validationHook } from "./middleware/validation";
-import { adminActions } from "./routes/admin/actions";
-import { adminReads } from "./routes/admin/reads";
 import { authRoutes } from "./routes/auth";
 import { datasets } from "./routes/datasets";
-import { documentApi } from "./routes/docs";
 import { health } from "./routes/health";
 import { apiInference, v1 } from "./routes/inference";
-import { keys } from "./routes/keys";
+import { lazyRoutes } from "./routes/lazy";
+import { live } from "./routes/live";
 import { me } from "./routes/me";
 import { publicConfig } from "./routes/public-config";
 import { pythonWorker } from "./routes/python-worker";
@@ -27,6 +25,12 @@ import { toolCalls } from "./routes/tool-calls";
 
 /** Largest request body accepted anywhere (inference requests carry whole conversations). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Routes loaded on their first request (routes/lazy.ts): most isolates never serve them. */
+export const LOADED_LATER = {
+  admin: lazyRoutes(async () => (await import("./routes/admin")).admin),
+  keys: lazyRoutes(async () => (await import("./routes/keys")).keysLoaded),
+};
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -41,16 +45,24 @@ export function buildApp() {
   app.route("/api", health);
   app.route("/api", authRoutes);
   app.route("/api", me);
-  app.route("/api", keys);
+  app.all("/api/keys/*", LOADED_LATER.keys.handler);
   app.route("/api", apiInference);
   app.route("/api", toolCalls);
+  app.route("/api", live);
   app.route("/api", sessions);
   app.route("/api", sync);
   app.route("/api", publicConfig);
   app.route("/api", datasets);
-  app.route("/api/admin", adminReads);
-  app.route("/api/admin", adminActions);
-  documentApi(app);
+  app.all("/api/admin/*", LOADED_LATER.admin.handler);
+  // The description covers the routes loaded later too, so it loads them with itself.
+  const description = lazyRoutes(async () =>
+    (await import("./routes/docs")).docs(
+      app,
+      await Promise.all(Object.values(LOADED_LATER).map((later) => later.routes())),
+    ),
+  );
+  app.get("/api/openapi.json", description.handler);
+  app.get("/api/docs", description.handler);
   // The admin UI is part of the client build; the Worker answers /admin* first (wrangler.toml).
   // A copy of the page, so headers can be added to it.
   app.get("/admin/*", async (c) => {

@@ -101,6 +101,23 @@ export const ERRORS = {
     type: "service_unavailable",
     message: "The account's agent restarted before it could answer; try again",
   },
+  UPGRADE_REQUIRED: {
+    status: 426,
+    type: "invalid_request_error",
+    message: "This is a WebSocket endpoint: connect with Upgrade: websocket",
+  },
+  // Never an HTTP answer: how a stream ends, in its final SSE error event and in the `end` the
+  // account's tabs get (GET /api/live).
+  STOPPED: {
+    status: 409,
+    type: "stream_stopped",
+    message: "The answer was stopped from a tab of this account",
+  },
+  INTERRUPTED: {
+    status: 503,
+    type: "service_unavailable",
+    message: "The account's agent restarted during the answer; it ends where it was cut",
+  },
 } as const satisfies Record<
   string,
   { status: ContentfulStatusCode; type: string; message: string }

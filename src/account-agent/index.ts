@@ -2,7 +2,8 @@
 // inference is serialised. It admits (streams, rate), reserves in Postgres, records the open
 // reservation in its own storage with an alarm armed (when it knows there is room, both the
 // record and the upstream request are already under way while it reserves), then streams and
-// settles. The alarm settles whatever an eviction left open.
+// settles. The alarm settles whatever an eviction left open. It also holds the account's tabs'
+// WebSockets (GET /api/live), to which it announces and streams every stream (live/hub.ts).
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { connect, type Database } from "../db/client";
@@ -12,8 +13,11 @@ import { callUpstream, type UpstreamCall } from "../gateway/upstream-call";
 import { accountHash } from "../lib/account-hash";
 import { type Reservation, reserveTokens } from "../quota/reserve";
 import { Admission } from "./admission";
+import { LIVE_ACCOUNT_HEADER } from "./calls";
 import { InferenceRun, type RunHost } from "./inference-run";
 import { type InferenceJob, STALE_CALLER_HEADER } from "./job";
+import { LiveHub } from "./live/hub";
+import type { AgentNotice } from "./live/protocol";
 import { KnownRoom } from "./room";
 import { type ReservationRecord, type Settlement, settle } from "./settle";
 import type { SweepRequest } from "./sweep";
@@ -41,6 +45,10 @@ export class AccountAgent extends DurableObject<Env> {
   /** Whether this instance knows an alarm is scheduled (saves a storage read per request). */
   private alarmArmed = false;
   private client: Database | null = null;
+  private readonly hub = new LiveHub(
+    this.ctx,
+    async (id) => (await this.ctx.storage.get(PREFIX + id)) !== undefined,
+  );
 
   /**
    * One Postgres connection for the object's life: unlike a stateless Worker request, a Durable
@@ -63,7 +71,25 @@ export class AccountAgent extends DurableObject<Env> {
     const { pathname } = new URL(request.url);
     if (pathname === "/sweep")
       return Response.json(await this.sweep(await request.json<SweepRequest>()));
+    if (pathname === "/live")
+      return this.hub.connect(request.headers.get(LIVE_ACCOUNT_HEADER) ?? "");
+    if (pathname === "/notice") {
+      this.hub.notice(await request.json<AgentNotice>());
+      return new Response(null, { status: 204 });
+    }
     return this.infer(await request.json<InferenceJob>());
+  }
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.hub.message(ws, message);
+  }
+
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.hub.closed(ws, code, reason);
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    this.hub.closed(ws);
   }
 
   private async infer(job: InferenceJob): Promise<Response> {
@@ -161,6 +187,7 @@ export class AccountAgent extends DurableObject<Env> {
           this.live.delete(record.id);
         }
       },
+      openFeed: (start) => this.hub.open(start),
     };
   }
 
@@ -251,6 +278,8 @@ export class AccountAgent extends DurableObject<Env> {
   ) {
     const settled = await settle(this.db(), record, outcome);
     await this.ctx.storage.delete(PREFIX + record.id);
+    // The chunks its stream had sent, kept for the tabs to see it cut off, go with it.
+    await this.hub.settled(record.id);
     // Nothing was open: settled before, or its account was deleted with its reservations.
     if (settled === null) return;
     console.log(

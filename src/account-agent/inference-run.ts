@@ -1,18 +1,22 @@
 // One inference inside the AccountAgent, after its tokens are reserved: read the upstream call,
-// pass chunks to the caller as they come (pulled, at most one chunk ahead), and settle exactly
-// once, whether the stream finished, failed, stalled or the caller went away.
+// pass chunks on as they come (to the caller, pulled at most one chunk ahead, and to the
+// account's tabs following the session), and settle exactly once, whether the stream finished,
+// failed, stalled, was stopped from a tab or nobody was left to read it.
 import type { AppConfig } from "../config";
 import type { Database } from "../db/client";
 import { loggableError } from "../db/errors";
 import type { UsageStatus } from "../db/schema";
 import { AppError, errorBody, errorJson } from "../errors";
 import { CompletionBuilder, type Usage } from "../gateway/completion";
-import { UpstreamError, type UpstreamEvent } from "../gateway/events";
-import { SSE_DONE, SSE_HEADERS, sseData } from "../gateway/sse";
+import type { UpstreamError, UpstreamEvent } from "../gateway/events";
 import type { UpstreamCall } from "../gateway/upstream-call";
 import { accountHash } from "../lib/account-hash";
 import { TimeoutError } from "../lib/timeout";
+import { CallerStream, type Step, type StreamSource } from "./caller-stream";
+import { asUpstream, callerError, statusOf } from "./failures";
 import type { InferenceJob } from "./job";
+import type { LiveFeed } from "./live/feed";
+import type { StreamStart } from "./live/protocol";
 import { type ReservationRecord, type Settlement, settle } from "./settle";
 
 /** What the run needs from the Durable Object hosting it. */
@@ -28,55 +32,26 @@ export interface RunHost {
   forget(record: ReservationRecord): Promise<void>;
   /** Settling failed: keep the outcome with the reservation so the alarm can retry it. */
   keepForRetry(record: ReservationRecord, outcome: Settlement): Promise<void>;
+  /** Announces a stream to the account's tabs; its feed takes the chunks. */
+  openFeed(start: StreamStart): LiveFeed;
 }
 
 const PROGRESS_EVERY_MS = 1_000;
 
-function asUpstream(error: unknown): UpstreamError {
-  if (error instanceof UpstreamError) return error;
-  if (error instanceof TimeoutError)
-    return new UpstreamError("timeout", "the model stopped answering");
-  return new UpstreamError("connection", (error as Error)?.message ?? String(error));
-}
-
-function statusOf(error: UpstreamError): UsageStatus {
-  return error.reason === "timeout" ? "timeout" : "upstream_error";
-}
-
-/**
- * Provider answers that say the request itself is wrong: retrying it cannot help. Not 404,
- * which says the gateway is misconfigured (base URL, a model the provider retired).
- */
-const REFUSALS = new Set([400, 413, 422]);
-
-function callerError(error: UpstreamError): AppError {
-  if (error.reason === "timeout") return new AppError("UPSTREAM_TIMEOUT");
-  if (error.reason === "http" && REFUSALS.has(error.status))
-    return new AppError(
-      "UPSTREAM_REJECTED",
-      `The model provider refused the request: ${error.message}`,
-    );
-  // The provider's own words go to the log only: they may name the service's account, its
-  // limits or part of its key.
-  const what =
-    error.reason === "http" ? `it answered HTTP ${error.status}` : FAILURES[error.reason];
-  return new AppError("UPSTREAM_ERROR", `The model provider failed: ${what}`);
-}
-
-const FAILURES: Record<Exclude<UpstreamError["reason"], "timeout" | "http">, string> = {
-  connection: "the connection to it was lost",
-  malformed: "it sent a malformed stream",
-  stream_error: "it reported an error mid-stream",
-};
-
-export class InferenceRun {
+export class InferenceRun implements StreamSource {
   private readonly builder: CompletionBuilder;
   private readonly started = Date.now();
   private firstByteMs: number | null = null;
   private lastSaved = Date.now();
-  private settling: Promise<void> | null = null;
+  /** Resolves to the stored assistant message's id (null if none was stored). */
+  private settling: Promise<string | null> | null = null;
+  /** The usage finish() reported, once it has been called. */
+  private reported: Promise<Usage> | null = null;
   /** The caller has a 200 stream, whose X-Session-Id names the turn's session. */
   private streaming = false;
+  private events: AsyncIterator<UpstreamEvent> | null = null;
+  private feed: LiveFeed | null = null;
+  private halting: Promise<void> | null = null;
 
   constructor(
     private readonly host: RunHost,
@@ -102,7 +77,7 @@ export class InferenceRun {
     } catch (error) {
       this.call.abort.abort();
       const upstream = asUpstream(error);
-      this.finish(statusOf(upstream), upstream);
+      void this.finish(statusOf(upstream), upstream);
       await this.settling;
       return errorJson(callerError(upstream));
     }
@@ -120,7 +95,7 @@ export class InferenceRun {
         error: error.message,
       }),
     );
-    this.finish("storage_error");
+    void this.finish("storage_error");
     await this.settling;
     return errorJson(new AppError("STORAGE_UNAVAILABLE"));
   }
@@ -140,54 +115,101 @@ export class InferenceRun {
 
   private streamed(events: AsyncIterator<UpstreamEvent>): Response {
     this.streaming = true;
-    let cancelled = false;
-    const body = new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          try {
-            for (;;) {
-              const result = await this.next(events);
-              if (cancelled) return;
-              if (result.done) {
-                const usage = this.finish("ok");
-                await this.settling;
-                if (this.job.includeUsage)
-                  controller.enqueue(sseData(this.builder.usageChunk(usage)));
-                controller.enqueue(SSE_DONE);
-                controller.close();
-                return;
-              }
-              const chunk = this.builder.apply(result.value);
-              this.noteProgress();
-              if (chunk) {
-                controller.enqueue(sseData(chunk));
-                return;
-              }
-            }
-          } catch (error) {
-            if (cancelled) return;
-            const upstream = asUpstream(error);
-            this.finish(statusOf(upstream), upstream);
-            await this.settling;
-            const { error: detail } = errorBody(
-              callerError(upstream).code,
-              callerError(upstream).message,
-            );
-            controller.enqueue(sseData({ error: detail }));
-            controller.close();
-          }
-        },
-        cancel: () => {
-          cancelled = true;
-          this.call.abort.abort();
-          this.finish("aborted");
-        },
-      },
-      // One chunk ahead: the first is ready when the Worker starts reading, and no more is
-      // taken from the upstream than the caller is about to get.
-      { highWaterMark: 1 },
-    );
-    return new Response(body, { headers: SSE_HEADERS });
+    this.events = events;
+    this.feed = this.host.openFeed({
+      type: "start",
+      stream_id: this.record.id,
+      session_id: this.job.session.id,
+      user_message: this.job.userMessage,
+      model: this.job.model.id,
+      started_at: this.record.startedAt,
+    });
+    return new CallerStream(this, this.feed).response();
+  }
+
+  get streamId() {
+    return this.record.id;
+  }
+
+  get over() {
+    return this.reported !== null;
+  }
+
+  /**
+   * Reads the upstream up to its next chunk, which the feed passes to the following tabs; at the
+   * end or on a failure it settles first and announces the end. Never rejects.
+   */
+  async step(): Promise<Step> {
+    const events = this.events;
+    const feed = this.feed;
+    if (!events || !feed) throw new Error("step() before the stream began");
+    try {
+      for (;;) {
+        const result = await this.next(events);
+        // Stopped, or left by everyone, while the upstream was read: that settled it.
+        if (this.reported) return { kind: "over" };
+        if (result.done) {
+          const usage = await this.finish("ok");
+          const messageId = await this.settling;
+          const tail = this.job.includeUsage
+            ? JSON.stringify(this.builder.usageChunk(usage))
+            : null;
+          if (tail) feed.chunk(tail);
+          feed.end("done", null, messageId ?? null);
+          return { kind: "done", tail };
+        }
+        const chunk = this.builder.apply(result.value);
+        this.noteProgress();
+        if (chunk) {
+          const json = JSON.stringify(chunk);
+          feed.chunk(json);
+          return { kind: "chunk", json };
+        }
+      }
+    } catch (error) {
+      if (this.reported) return { kind: "over" };
+      const upstream = asUpstream(error);
+      void this.finish(statusOf(upstream), upstream);
+      const messageId = await this.settling;
+      const failure = callerError(upstream);
+      const { code, message } = errorBody(failure.code, failure.message).error;
+      feed.end("error", { code, message }, messageId ?? null);
+      return { kind: "failed", failure };
+    }
+  }
+
+  /**
+   * Stops the stream now and settles it aborted, charging what streamed, as a caller leaving
+   * always did; `stopped`: a tab asked. Resolves once settled and the end announced.
+   */
+  halt(stopped: boolean): Promise<void> {
+    if (this.halting) return this.halting;
+    if (this.reported) return Promise.resolve();
+    this.call.abort.abort();
+    void this.finish("aborted");
+    const reason = stopped ? errorBody("STOPPED").error : null;
+    this.halting = (async () => {
+      const messageId = await this.settling;
+      this.feed?.end(
+        "aborted",
+        reason && { code: reason.code, message: reason.message },
+        messageId ?? null,
+      );
+    })();
+    return this.halting;
+  }
+
+  /** While nobody reads, the stream is paused, which is not the provider stalling. */
+  pauseStallWatch() {
+    this.call.stall.stop();
+  }
+
+  resumeStallWatch() {
+    if (!this.reported) this.call.stall.start();
+  }
+
+  keepAlive(work: Promise<unknown>) {
+    this.host.keepAlive(work);
   }
 
   private async collected(events: AsyncIterator<UpstreamEvent>): Promise<Response> {
@@ -200,11 +222,11 @@ export class InferenceRun {
       }
     } catch (error) {
       const upstream = asUpstream(error);
-      this.finish(statusOf(upstream), upstream);
+      void this.finish(statusOf(upstream), upstream);
       await this.settling;
       return errorJson(callerError(upstream));
     }
-    const usage = this.finish("ok");
+    const usage = await this.finish("ok");
     await this.settling;
     return Response.json(this.builder.completion(usage));
   }
@@ -216,46 +238,55 @@ export class InferenceRun {
     this.host.saveProgress({ ...this.record, piecesSeen: this.builder.pieces });
   }
 
-  /** Settles once (later calls are no-ops); returns the usage reported to the caller. */
-  private finish(status: UsageStatus, failure?: UpstreamError): Usage {
+  /**
+   * Settles once (later calls are no-ops); resolves to the usage reported to the caller. The
+   * stall watch and the stream's slot are let go at once; `settling` covers the rest.
+   */
+  private finish(status: UsageStatus, failure?: UpstreamError): Promise<Usage> {
+    if (this.reported) return this.reported;
+    this.call.stall.stop();
     // Nothing generated costs nothing, unless the caller left: the provider, which bills it,
     // had read the prompt by then. Otherwise charge what was really used.
     const produced =
       this.builder.hasOutput || this.builder.upstreamUsage !== null || status === "aborted";
     const usage = produced
       ? this.builder.usage(this.job.promptEstimate)
-      : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-    if (this.settling) return usage;
-    this.call.stall.stop();
-    const outcome: Settlement = {
-      status,
-      promptTokens: usage.prompt_tokens,
-      completionTokens: usage.completion_tokens,
-      debited: usage.total_tokens,
-      latencyMs: Date.now() - this.started,
-      // A turn the caller was answered with 200 is recorded, empty or cut short as it may be:
-      // its session was announced, and the person's message must not be lost.
-      transcript:
-        status === "ok" || this.streaming
-          ? {
-              newSession: this.job.session.isNew,
-              title: this.job.session.title,
-              userMessage: this.job.userMessage,
-              content: this.builder.content,
-              finishReason:
-                this.builder.finishReason ?? (status === "aborted" ? "aborted" : "error"),
-              toolCalls: this.builder.toolCalls,
-            }
-          : null,
-    };
+      : Promise.resolve({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+    const latencyMs = Date.now() - this.started;
+    // A turn the caller was answered with 200 is recorded, empty or cut short as it may be:
+    // its session was announced, and the person's message must not be lost.
+    const transcript: Settlement["transcript"] =
+      status === "ok" || this.streaming
+        ? {
+            newSession: this.job.session.isNew,
+            title: this.job.session.title,
+            userMessage: this.job.userMessage,
+            content: this.builder.content,
+            finishReason: this.builder.finishReason ?? (status === "aborted" ? "aborted" : "error"),
+            toolCalls: this.builder.toolCalls,
+          }
+        : null;
     this.host.release();
-    this.settling = this.persist(outcome, failure);
+    this.reported = usage;
+    this.settling = usage.then((counted) =>
+      this.persist(
+        {
+          status,
+          promptTokens: counted.prompt_tokens,
+          completionTokens: counted.completion_tokens,
+          debited: counted.total_tokens,
+          latencyMs,
+          transcript,
+        },
+        failure,
+      ),
+    );
     // A caller that went away is settled after its request is over: keep the object alive.
     this.host.keepAlive(this.settling);
     return usage;
   }
 
-  private async persist(outcome: Settlement, failure?: UpstreamError): Promise<void> {
+  private async persist(outcome: Settlement, failure?: UpstreamError): Promise<string | null> {
     let settled: Awaited<ReturnType<typeof settle>>;
     try {
       settled = await settle(this.host.db, this.record, outcome);
@@ -270,7 +301,7 @@ export class InferenceRun {
       );
       // Without it, the alarm settles the stored record from the pieces it saw.
       await this.host.keepForRetry(this.record, outcome).catch(() => {});
-      return;
+      return null;
     }
     console.log(
       JSON.stringify({
@@ -296,5 +327,6 @@ export class InferenceRun {
     );
     // A record left behind is harmless: the alarm finds its reservation closed and drops it.
     await this.host.forget(this.record).catch(() => {});
+    return settled?.messageId ?? null;
   }
 }

@@ -57,8 +57,9 @@ function proposedCode(args: string): string | null {
 }
 
 /**
- * Returns the account the reservation settled into and the tokens charged, or null if Postgres
- * holds no such open reservation (already settled, or it never held). The charge is what was
+ * Returns the account the reservation settled into, the tokens charged and the stored assistant
+ * message's id (null when no transcript was stored), or null if Postgres holds no such open
+ * reservation (already settled, or it never held). The charge is what was
  * used but never more than was reserved, so no settlement takes an account past its limit: a
  * provider counting the prompt higher than the estimate costs the service, not the quota.
  */
@@ -66,7 +67,7 @@ export async function settle(
   db: Database,
   reservation: ReservationRecord,
   outcome: Settlement,
-): Promise<{ accountId: string; debited: number } | null> {
+): Promise<{ accountId: string; debited: number; messageId: string | null } | null> {
   const t = outcome.transcript;
   const assistantId = crypto.randomUUID();
   const messages = t
@@ -96,7 +97,11 @@ export async function settle(
   const sessionId = t ? reservation.sessionId : null;
   const count = messages.length;
 
-  const rows = await executePrepared<{ account_id: string; debited_tokens: number }>(
+  const rows = await executePrepared<{
+    account_id: string;
+    debited_tokens: number;
+    stored: boolean;
+  }>(
     db,
     sql`
     with closed as (
@@ -169,8 +174,14 @@ export async function settle(
       where quota_buckets.account_id = logged.account_id
         and quota_buckets.window_start = closed.window_start
     )
-    select account_id, debited_tokens from logged`,
+    select account_id, debited_tokens, exists (select 1 from inserted_messages) as stored
+    from logged`,
   );
   const [row] = rows;
-  return row ? { accountId: row.account_id, debited: row.debited_tokens } : null;
+  if (!row) return null;
+  return {
+    accountId: row.account_id,
+    debited: row.debited_tokens,
+    messageId: row.stored ? assistantId : null,
+  };
 }

@@ -1,9 +1,12 @@
 // Better Auth, built per request over that request's database client (a shared instance can
 // hang a Worker request: better-auth#969). Anonymous sign-in, Google and GitHub when their
 // credentials are set, a generic OIDC provider when OIDC_ISSUER is, and account linking.
-import { betterAuth } from "better-auth";
+// Better Auth's minimal build (no Kysely: the Drizzle adapter does the queries) and each plugin
+// from its own entry, not the plugins index: the Worker evaluates what it imports when it starts.
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { anonymous, genericOAuth } from "better-auth/plugins";
+import { betterAuth } from "better-auth/minimal";
+import { anonymous } from "better-auth/plugins/anonymous";
+import { genericOAuth } from "better-auth/plugins/generic-oauth";
 import type { AppConfig } from "../config";
 import type { Database } from "../db/client";
 import { loggableError } from "../db/errors";
@@ -44,13 +47,15 @@ export interface AuthOptions {
   withOidc: boolean;
   /** Sees every database call the instance makes, including the app's hooks. */
   watch: DatabaseWatch;
+  /** Hears of an anonymous account merged into another by linking, once it has committed. */
+  onMerged?: (from: string) => void;
 }
 
 export function createAuth(
   db: Database,
   config: AppConfig,
   origin: string,
-  { withOidc, watch }: AuthOptions,
+  { withOidc, watch, onMerged }: AuthOptions,
 ) {
   const oidc = withOidc ? config.oidc : undefined;
   return betterAuth({
@@ -110,7 +115,9 @@ export function createAuth(
       },
     },
     plugins: [
-      anonymous({ onLinkAccount: (link) => watch.watch(onLinkAccount(db, config, link)) }),
+      anonymous({
+        onLinkAccount: (link) => watch.watch(onLinkAccount(db, config, link, onMerged)),
+      }),
       ...(oidc
         ? [
             genericOAuth({

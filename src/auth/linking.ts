@@ -9,12 +9,21 @@ interface LinkedUsers {
   newUser: { user: Record<string, unknown> };
 }
 
-export async function onLinkAccount(db: Database, config: AppConfig, link: LinkedUsers) {
+/** `merged` hears of a merge once it has committed (the anonymous account's id). */
+export async function onLinkAccount(
+  db: Database,
+  config: AppConfig,
+  link: LinkedUsers,
+  merged?: (from: string) => void,
+) {
   const from = link.anonymousUser.user.accountId;
   const into = link.newUser.user.accountId;
   if (typeof from !== "string" || typeof into !== "string") {
     throw new Error("linking: a user without an account id");
   }
   if (from === into) await upgradeOnLink(db, config, into);
-  else await mergeAccounts(db, config, { from, into });
+  else {
+    await mergeAccounts(db, config, { from, into });
+    merged?.(from);
+  }
 }

@@ -28,6 +28,20 @@ function allowedOrigin(c: Context<AppEnv>, origin: string): boolean {
  */
 export function refuseCrossSite(c: Context<AppEnv>): void {
   if (SAFE_METHODS.has(c.req.method)) return;
+  refuseOtherOrigins(c);
+}
+
+/**
+ * A WebSocket handshake is a GET, which refuseCrossSite lets through, yet it carries the cookie
+ * and opens a channel both ways that no CORS rule governs: a page on another site could read the
+ * account's streams (cross-site WebSocket hijacking). Browsers send Origin on every handshake,
+ * so the same check applies to it.
+ */
+export function refuseCrossSiteUpgrade(c: Context<AppEnv>): void {
+  refuseOtherOrigins(c);
+}
+
+function refuseOtherOrigins(c: Context<AppEnv>): void {
   const origin = c.req.header("origin");
   const site = c.req.header("sec-fetch-site");
   if (site === "same-origin") return;

@@ -1,9 +1,8 @@
 // Builds what the caller receives from normalised upstream events: OpenAI chat.completion.chunk
 // objects as they arrive (tool-call ids minted here, so they are unique and are the ids the
 // database and the browser use), and the whole chat.completion for non-streaming callers.
-import { countTokens } from "gpt-tokenizer";
-import { AS_TEXT } from "./estimate";
 import type { FinishReason, UpstreamEvent } from "./events";
+import { tokenCounter } from "./tokenizer";
 
 export interface Usage {
   prompt_tokens: number;
@@ -120,18 +119,26 @@ export class CompletionBuilder {
     return this.content.length > 0 || this.toolCalls.length > 0;
   }
 
-  /** Usage: what upstream reported, else counted from what was actually streamed. */
-  usage(promptEstimate: number): Usage {
+  /**
+   * Usage: what upstream reported, else counted from what was actually streamed (which loads
+   * the tokenizer, if this isolate has not yet; should that fail, about a token a piece).
+   */
+  async usage(promptEstimate: number): Promise<Usage> {
     const prompt = this.upstreamUsage?.promptTokens ?? promptEstimate;
     const completion =
-      this.upstreamUsage?.completionTokens ??
-      countTokens(this.content, AS_TEXT) +
-        this.toolCalls.reduce((n, c) => n + countTokens(c.arguments, AS_TEXT), 0);
+      this.upstreamUsage?.completionTokens ?? (await this.countStreamed().catch(() => this.pieces));
     return {
       prompt_tokens: prompt,
       completion_tokens: completion,
       total_tokens: prompt + completion,
     };
+  }
+
+  private async countStreamed(): Promise<number> {
+    // Read now: what streamed is final once usage is asked for.
+    const texts = [this.content, ...this.toolCalls.map((c) => c.arguments)];
+    const count = await tokenCounter();
+    return texts.reduce((n, text) => n + count(text), 0);
   }
 
   usageChunk(usage: Usage): ChatCompletionChunk {

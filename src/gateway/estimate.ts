@@ -1,12 +1,10 @@
 // Token estimate for the reservation: the prompt counted with gpt-tokenizer, plus the
 // completion budget. Anthropic tokenises differently, so its prompt count gets a safety margin.
-import { countTokens } from "gpt-tokenizer";
 import { LRUCache } from "lru-cache";
 import type { ProviderName } from "./models";
 import { type ChatMessage, type ToolDefinition, textOf } from "./request-schema";
+import { type TokenCounter, tokenCounter } from "./tokenizer";
 
-// User text is data: "<|endoftext|>" in a message is counted, not refused as a special token.
-export const AS_TEXT = { disallowedSpecial: new Set<string>() };
 // Per-message framing tokens in the chat format.
 const PER_MESSAGE = 4;
 const ANTHROPIC_MARGIN = 1.2;
@@ -20,29 +18,31 @@ const counts = new LRUCache<string, number>({
   sizeCalculation: (_count, text) => text.length,
 });
 
-/** gpt-tokenizer's count of `text` as plain text. */
-function countText(text: string): number {
-  if (text.length < CACHED_FROM_CHARS) return countTokens(text, AS_TEXT);
-  let count = counts.get(text);
-  if (count === undefined) {
-    count = countTokens(text, AS_TEXT);
-    counts.set(text, count);
+/** The count of `text`, from the cache when it is long and was counted before. */
+function countText(count: TokenCounter, text: string): number {
+  if (text.length < CACHED_FROM_CHARS) return count(text);
+  let n = counts.get(text);
+  if (n === undefined) {
+    n = count(text);
+    counts.set(text, n);
   }
-  return count;
+  return n;
 }
 
-export function estimatePromptTokens(
+/** The prompt's tokens; the first call in an isolate loads the tokenizer. */
+export async function estimatePromptTokens(
   messages: ChatMessage[],
   tools: ToolDefinition[] | undefined,
   provider: ProviderName,
-): number {
+): Promise<number> {
+  const count = await tokenCounter();
   let total = 3;
   for (const m of messages) {
-    total += PER_MESSAGE + countText(textOf(m.content));
+    total += PER_MESSAGE + countText(count, textOf(m.content));
     if (m.role === "assistant" && m.tool_calls) {
-      for (const call of m.tool_calls) total += countText(call.function.arguments) + 8;
+      for (const call of m.tool_calls) total += countText(count, call.function.arguments) + 8;
     }
   }
-  if (tools?.length) total += countText(JSON.stringify(tools));
+  if (tools?.length) total += countText(count, JSON.stringify(tools));
   return provider === "anthropic" ? Math.ceil(total * ANTHROPIC_MARGIN) : total;
 }

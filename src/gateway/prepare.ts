@@ -80,7 +80,7 @@ export async function prepareJob(
   }
 
   const last = request.messages.at(-1);
-  const promptEstimate = estimatePromptTokens(
+  const promptEstimate = await estimatePromptTokens(
     request.messages,
     request.tools ?? undefined,
     model.provider,

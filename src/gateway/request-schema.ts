@@ -87,7 +87,5 @@ export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 export type ChatMessage = z.infer<typeof MessageSchema>;
 export type ToolDefinition = z.infer<typeof ToolSchema>;
 
-export function textOf(content: ChatMessage["content"] | null | undefined): string {
-  if (content == null) return "";
-  return typeof content === "string" ? content : content.map((p) => p.text).join("");
-}
+// In a module of its own, which the lazily loaded Anthropic provider can import without zod.
+export { textOf } from "./text";

@@ -30,7 +30,8 @@ export function callUpstream(
   // Aborting the upstream fetch ends the pending read, which the reader reports as a timeout.
   const stall = new StallWatch(config.upstreamTimeoutMs, () => abort.abort());
   const heard = () => stall.beat();
-  const opening = (async () => providerFor(config, model).open(request, abort.signal, heard))();
+  const opening = (async () =>
+    (await providerFor(config, model)).open(request, abort.signal, heard))();
   const opened = withTimeout(opening, config.upstreamTimeoutMs);
   // A call dropped because its reservation was refused is never awaited.
   opened.catch(() => {});

@@ -2,10 +2,12 @@
 // limit on anonymous sign-in and without Better Auth's delete-anonymous-user endpoint.
 import { Hono } from "hono";
 import ipaddr from "ipaddr.js";
+import { tellAgent } from "../account-agent/calls";
 import type { AppEnv } from "../app-env";
 import { createAuth } from "../auth/auth";
 import { DatabaseWatch } from "../auth/database-watch";
 import { AppError } from "../errors";
+import { afterResponse } from "../middleware/database";
 
 /**
  * Who is signing in, for counting: the address, or for IPv6 its /64, which one host usually
@@ -51,6 +53,8 @@ export const authRoutes = new Hono<AppEnv>()
     const auth = createAuth(c.var.db(), c.var.config, new URL(c.req.url).origin, {
       withOidc: true,
       watch,
+      // The anonymous account's open tabs are sent on to the survivor's agent.
+      onMerged: (from) => afterResponse(c, tellAgent(c.env, from, { type: "moved" })),
     });
     // Better Auth's own answer to a database outage (a 500, an error redirect, a sign-out that
     // kept the session) becomes the app's 503 with Retry-After.

@@ -49,7 +49,7 @@ const errorResponses = {
 const completionResponse = {
   200: {
     description:
-      "stream:true → text/event-stream of chat.completion.chunk ending with [DONE]; otherwise one chat.completion. X-Session-Id names the session.",
+      "stream:true → text/event-stream of chat.completion.chunk ending with [DONE]; otherwise one chat.completion. X-Session-Id names the session; X-Stream-Id (streams only) names the stream as GET /api/live's messages do.",
     content: {
       "text/event-stream": { schema: z.string() },
       "application/json": { schema: z.object({}).passthrough().openapi("ChatCompletion") },

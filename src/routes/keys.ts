@@ -9,6 +9,7 @@ import { virtualKeys } from "../db/schema";
 import { AppError } from "../errors";
 import { iso, isUuid } from "../lib/format";
 import { crossSiteDoc, errorDoc, json, unavailableDoc } from "../schemas/common";
+import { lazyApp } from "./lazy";
 
 const MAX_ACTIVE_KEYS = 25;
 
@@ -126,3 +127,6 @@ export const keys = new OpenAPIHono<AppEnv>()
     if (!row) throw new AppError("NOT_FOUND", "No such key");
     return c.json(keyJson(row), 200);
   });
+
+/** Loaded on its first request (routes/lazy.ts): the page never asks, programmatic set-ups do. */
+export const keysLoaded = lazyApp().route("/api", keys);

@@ -1,13 +1,16 @@
 // POST /api/tool-calls/:id/complete: the browser reports what happened to a proposed tool call
 // (the code that really ran, its output, or that it was skipped). Owner only; repeating the same
-// report is a harmless 200, a different one after completion is a 409.
+// report is a harmless 200, a different one after completion is a 409. The account's other tabs
+// are told (GET /api/live), so the cell shows done there too.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
+import { tellAgent } from "../account-agent/calls";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../auth/principal";
 import { agentToolCalls, TOOL_CALL_STATUSES } from "../db/schema";
 import { AppError } from "../errors";
 import { iso, storable } from "../lib/format";
+import { afterResponse } from "../middleware/database";
 import { crossSiteDoc, errorDoc, json, unavailableDoc } from "../schemas/common";
 
 export const MAX_TOOL_TEXT_BYTES = 64 * 1024;
@@ -108,7 +111,19 @@ export const toolCalls = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
     .set({ ...report, completedAt: sql`now()` })
     .where(and(owned, eq(agentToolCalls.status, "proposed")))
     .returning();
-  if (updated) return c.json(toJson(updated), 200);
+  if (updated) {
+    // The account's other tabs show the cell done; they reload the session when told.
+    afterResponse(
+      c,
+      tellAgent(c.env, c.var.principal.accountId, {
+        type: "changed",
+        what: "tool_call",
+        id: updated.id,
+        session_id: updated.sessionId,
+      }),
+    );
+    return c.json(toJson(updated), 200);
+  }
 
   const [existing] = await db.select().from(agentToolCalls).where(owned);
   if (!existing) throw new AppError("NOT_FOUND", "No such tool call");

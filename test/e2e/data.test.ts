@@ -61,6 +61,11 @@ describe("data in /data", () => {
       'import os\nos.makedirs("/data/sub", exist_ok=True)\nopen("/data/a.txt", "w").write("a")\nopen("/data/sub/b.txt", "w").write("b")\nprint("two files")',
     );
     await expect.poll(() => listedFiles(page)).toEqual(["a.txt", "sub/b.txt"]);
+    // The model's answer to the run first: an answer still coming in continues after the reload,
+    // and the composer waits for it.
+    await lastAnswer(page)
+      .getByText(/^The program ran/)
+      .waitFor();
     const panel = await workspace(page);
     page.once("dialog", (dialog) => void dialog.accept());
     await panel.getByRole("button", { name: "Erase my files" }).click();

@@ -34,7 +34,7 @@ describe("200 concurrent requests on one account whose quota covers 50", () => {
       { role: "user" as const, content: scripted("race", { tokens: 20, chunk_delay_ms: 5 }) },
     ];
     const maxTokens = 100;
-    const perRequest = estimatePromptTokens(messages, undefined, "openai") + maxTokens;
+    const perRequest = (await estimatePromptTokens(messages, undefined, "openai")) + maxTokens;
     const limit = perRequest * 50;
     const { browser, accountId } = await account("pro", limit);
 
@@ -167,7 +167,7 @@ describe("limits", () => {
         content: scripted("big", { reply: "ok", extra_prompt_tokens: 500 }),
       },
     ];
-    const reserved = estimatePromptTokens(messages, undefined, "openai") + 20;
+    const reserved = (await estimatePromptTokens(messages, undefined, "openai")) + 20;
     const { browser, accountId } = await account("anon", reserved + 10);
     const res = await chat(browser, { max_tokens: 20, messages });
     const { usage } = await res.json<{ usage: { prompt_tokens: number } }>();

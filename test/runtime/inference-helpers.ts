@@ -122,11 +122,11 @@ export async function runPythonTurn(browser: Browser, text: string, code: string
 }
 
 /** The account's first usage row, once its request has settled. */
-export async function settled(accountId: string) {
+export async function settled(accountId: string, timeoutMs?: number) {
   const [row] = await eventually(async () => {
     const rows = await usageRows(accountId);
     return rows.length ? rows : null;
-  });
+  }, timeoutMs);
   if (!row) throw new Error("no usage row");
   return row;
 }

@@ -82,6 +82,8 @@ describe("log lines", () => {
       await eventually(() => usageRows(accountId).then((rows) => rows.length > 0));
       const sessionId = res.headers.get("x-session-id") ?? "";
       await browser.fetch(`/api/sessions/${sessionId}/messages`);
+      // Answered by a module loaded on first use (routes/lazy.ts).
+      await browser.fetch("/api/keys");
       return { requestId: res.headers.get("x-request-id"), body, sessionId };
     });
     expect(result.body.text).toBe("noted");
@@ -111,6 +113,12 @@ describe("log lines", () => {
     expect(parsed.find((l) => l.route === "/api/sessions/:id/messages")?.path).toBe(
       "/api/sessions/:id/messages",
     );
+    // A route loaded on its first request is named in the log as any other.
+    expect(parsed.find((l) => l.method === "GET" && l.path === "/api/keys")).toMatchObject({
+      route: "/api/keys",
+      status: 200,
+      account: request?.account,
+    });
     for (const line of lines) {
       expect(line).not.toContain(result.sessionId);
       expect(line).not.toContain("saffron");

@@ -7,6 +7,7 @@ import type { Me } from "../api/types";
 import { kernel } from "../python/kernel";
 import { bootState, config, me, online, quota } from "../state/account";
 import { startSync } from "../sync";
+import { startLive } from "../sync/live";
 import { finishLinking } from "./account";
 import { restoreAttachments } from "./attachments";
 import { newChat, openSession } from "./conversations";
@@ -43,6 +44,7 @@ export async function boot() {
     void finishLinking(who);
     void refreshSessions();
     startSync(offered.sync);
+    startLive();
     prefetchPython();
   } catch (error) {
     bootState.value = { phase: "failed", message: explain(error, { anonymous: true }).message };

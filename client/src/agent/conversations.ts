@@ -1,9 +1,12 @@
 // Opening, starting, renaming and deleting conversations.
+
+import { ApiError } from "../api/http";
 import { deleteSession, renameSession, sessionMessages } from "../api/sessions";
 import { me } from "../state/account";
 import { currentSessionId, sessions } from "../state/sessions";
 import { loopPhase, problem, turns } from "../state/transcript";
 import { explain } from "./explain";
+import { isFollowed, unfollowAll } from "./follow";
 import { fromStored } from "./history";
 import { abandonTurn } from "./loop";
 import { showSessionInUrl } from "./route";
@@ -12,6 +15,7 @@ const anonymous = () => me.value?.is_anonymous ?? true;
 
 export async function openSession(id: string) {
   abandonTurn();
+  unfollowAll();
   currentSessionId.value = id;
   showSessionInUrl(id);
   problem.value = null;
@@ -20,11 +24,17 @@ export async function openSession(id: string) {
   try {
     const stored = await sessionMessages(id);
     if (currentSessionId.value !== id) return;
-    turns.value = fromStored(stored);
+    // An answer in flight may have begun to stream in while the stored ones loaded.
+    turns.value = [...fromStored(stored), ...turns.value.filter(isFollowed)];
   } catch (error) {
     if (currentSessionId.value !== id) return;
+    // A conversation is stored with its first answer: one still being written is not yet.
+    const unsaved = error instanceof ApiError && error.status === 404;
+    if (unsaved && turns.value.some(isFollowed)) return;
     problem.value = {
-      message: explain(error, { anonymous: anonymous() }).message,
+      message: unsaved
+        ? "This conversation isn't saved yet. If its first answer is still being written, it appears here as it comes."
+        : explain(error, { anonymous: anonymous() }).message,
       action: { label: "Start a new chat", run: newChat },
     };
   } finally {
@@ -34,6 +44,7 @@ export async function openSession(id: string) {
 
 export function newChat() {
   abandonTurn();
+  unfollowAll();
   currentSessionId.value = null;
   showSessionInUrl(null);
   turns.value = [];

@@ -2,14 +2,18 @@
 // pause on the code it proposes (cells.ts resumes it). Stop aborts the stream; the server
 // settles what was streamed.
 import { batch, effect } from "@preact/signals";
+import { ApiError } from "../api/http";
 import { type StreamEvent, streamInference } from "../api/inference";
 import { allowedModels, bootState, me } from "../state/account";
 import { attachments } from "../state/attachments";
+import { followedStream } from "../state/live";
 import { currentSessionId, sessions } from "../state/sessions";
 import { chosenModel } from "../state/settings";
 import { composerRestore, loopPhase, problem, turns, waitingCells } from "../state/transcript";
+import { stopStream } from "../sync/live";
 import { type Accumulated, accumulate, codeOf, emptyMessage, partialCode } from "./accumulate";
 import { explain } from "./explain";
+import { noteOwnStream } from "./follow";
 import { toChatMessages } from "./history";
 import { PYTHON_TOOL, systemPrompt } from "./prompt";
 import { refreshAfterTurn } from "./refresh";
@@ -17,6 +21,8 @@ import { showSessionInUrl } from "./route";
 import type { AnswerStatus, AssistantTurn, Cell, Turn } from "./types";
 
 let controller: AbortController | null = null;
+/** This tab's stream at the account's agent, while it runs. */
+let ownStream: string | null = null;
 let counter = 0;
 /** The turn that owns the loop; one left behind (another conversation opened) writes nothing. */
 let activeTurn = 0;
@@ -55,6 +61,11 @@ export async function sendMessage(text: string): Promise<boolean> {
   await until(() => bootState.value.phase !== "starting" && loopPhase.value !== "loading");
   if (bootState.value.phase !== "ready") return false;
   if (loopPhase.value !== "idle" || !text.trim()) return false;
+  if (followedStream.value) {
+    // Another tab's answer is still coming into this conversation.
+    problem.value = { message: "An answer is still being written here. Wait for it, or stop it." };
+    return false;
+  }
   if (waitingCells.value.some((c) => c.status === "running")) {
     // The model would hear about a cell that has not finished.
     problem.value = { message: "A cell is still running. Wait for it, or stop it, then send." };
@@ -74,7 +85,8 @@ export function continueTurn() {
   return runTurn({ userKey: null, text: null });
 }
 
-function cellsOf(message: Accumulated, streaming: boolean): Cell[] {
+/** The cells of an answer as folded so far (streaming: the code as far as it has come). */
+export function cellsOf(message: Accumulated, streaming: boolean): Cell[] {
   return message.calls.map((call) => {
     const code = streaming ? partialCode(call.arguments) : (codeOf(call.arguments) ?? "");
     return {
@@ -119,9 +131,12 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
   try {
     const stream = await streamInference(body, signal);
     events = stream.events;
+    ownStream = stream.streamId;
+    noteOwnStream(stream.streamId);
     if (!mine()) return;
     if (!sessionAtStart && stream.sessionId) openNewSession(stream.sessionId, text ?? "");
   } catch (error) {
+    noteOwnStream(null);
     if (!mine()) return;
     controller = null;
     // Nothing was recorded: the person's message goes back into the composer.
@@ -196,7 +211,11 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
   finished = true;
   if (!mine()) return;
   controller = null;
-  const status: AnswerStatus = signal.aborted ? "stopped" : failure ? "cut" : "done";
+  ownStream = null;
+  // Stopped from another tab: the agent ends the stream with a "stopped" error event.
+  const stoppedElsewhere = failure instanceof ApiError && failure.code === "stopped";
+  const status: AnswerStatus =
+    signal.aborted || stoppedElsewhere ? "stopped" : failure ? "cut" : "done";
   const runnable = status === "done" && message.finishReason === "tool_calls";
   batch(() => {
     updateAnswer(answer.key, (t) => ({
@@ -204,7 +223,7 @@ async function runTurn({ userKey, text }: { userKey: string | null; text: string
       text: message.content,
       status,
       finishReason: message.finishReason,
-      problem: failure ? explain(failure, { anonymous }).message : null,
+      problem: failure && !stoppedElsewhere ? explain(failure, { anonymous }).message : null,
       cells: cellsOf(message, false).map((c) => ({
         ...c,
         status: runnable ? "proposed" : "incomplete",
@@ -234,8 +253,12 @@ function openNewSession(id: string, text: string) {
   }
 }
 
-/** Stops the answer streaming now; what arrived stays, and the server charges only that. */
+/**
+ * Stops the answer streaming now, for every tab following it too (leaving alone would not stop
+ * it while another tab follows); what arrived stays, and the server charges only that.
+ */
 export function stopAnswer() {
+  if (ownStream) stopStream(ownStream);
   controller?.abort();
 }
 

@@ -4,6 +4,7 @@ import { getQuota } from "../api/account";
 import { listSessions, sessionMessages } from "../api/sessions";
 import type { SessionSummary } from "../api/types";
 import { quota } from "../state/account";
+import { followedStream } from "../state/live";
 import { currentSessionId, sessions, sessionsLoaded } from "../state/sessions";
 import { loopPhase, turns } from "../state/transcript";
 import { fromStored, withLocalState } from "./history";
@@ -35,9 +36,11 @@ export async function refreshSessions() {
 /** Re-reads the open conversation, unless the loop is in the middle of a turn. */
 export async function reloadConversation() {
   const id = currentSessionId.value;
-  if (!id || loopPhase.value !== "idle") return;
+  // An answer being followed live is newer than what is stored; its end reloads.
+  if (!id || loopPhase.value !== "idle" || followedStream.value) return;
   const stored = await sessionMessages(id).catch(() => null);
   if (!stored || currentSessionId.value !== id || loopPhase.value !== "idle") return;
+  if (followedStream.value) return;
   const next = withLocalState(fromStored(stored), turns.value);
   if (JSON.stringify(next) !== JSON.stringify(turns.value)) turns.value = next;
 }

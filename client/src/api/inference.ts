@@ -23,6 +23,8 @@ export type StreamEvent = { kind: "chunk"; chunk: Chunk } | { kind: "error"; err
 export interface Stream {
   /** The conversation the turn belongs to (new sessions are named by the server). */
   sessionId: string | null;
+  /** The stream's id at the account's agent, which other tabs follow it by (and can stop). */
+  streamId: string | null;
   events: AsyncGenerator<StreamEvent>;
 }
 
@@ -34,7 +36,11 @@ export async function streamInference(body: unknown, signal: AbortSignal): Promi
     signal,
   });
   if (!res.ok || !res.body) throw await errorFrom(res);
-  return { sessionId: res.headers.get("x-session-id"), events: read(res.body) };
+  return {
+    sessionId: res.headers.get("x-session-id"),
+    streamId: res.headers.get("x-stream-id"),
+    events: read(res.body),
+  };
 }
 
 export async function* read(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {

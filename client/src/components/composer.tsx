@@ -3,14 +3,17 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { skipWaiting } from "../agent/cells";
 import { sendMessage, stopAnswer } from "../agent/loop";
+import { followedStream } from "../state/live";
 import { composerRestore, loopPhase, waitingCells } from "../state/transcript";
+import { stopStream } from "../sync/live";
 import { SendIcon, StopIcon } from "./icons";
 
 export function Composer() {
   const [text, setText] = useState("");
   const box = useRef<HTMLTextAreaElement>(null);
   const phase = loopPhase.value;
-  const busy = phase === "sending" || phase === "streaming";
+  const followed = followedStream.value;
+  const busy = phase === "sending" || phase === "streaming" || followed !== null;
   const waiting = waitingCells.value.some((c) => c.status === "proposed");
   const cellRunning = waitingCells.value.some((c) => c.status === "running");
 
@@ -26,7 +29,7 @@ export function Composer() {
     const message = text;
     // Read now, not from the last render: the loop may have started a turn since.
     const now = loopPhase.value;
-    if (!message.trim() || now === "sending" || now === "streaming") return;
+    if (!message.trim() || now === "sending" || now === "streaming" || followedStream.value) return;
     setText("");
     if (waiting) await skipWaiting();
     // Not taken (a turn started meanwhile): the text goes back into the box.
@@ -70,7 +73,9 @@ export function Composer() {
           type="button"
           class="button"
           onClick={() => {
-            stopAnswer();
+            // An answer this tab follows (asked for elsewhere) is stopped for every tab.
+            if (followed && phase === "idle") stopStream(followed);
+            else stopAnswer();
             box.current?.focus();
           }}
           aria-label="Stop the answer"

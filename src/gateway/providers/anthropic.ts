@@ -4,7 +4,8 @@
 import Anthropic from "@anthropic-ai/sdk";
 import type { ProviderEndpoint } from "../../config";
 import { type FinishReason, UpstreamError, type UpstreamEvent } from "../events";
-import { type ChatMessage, textOf } from "../request-schema";
+import type { ChatMessage } from "../request-schema";
+import { textOf } from "../text";
 import type { Provider, UpstreamRequest } from "./types";
 
 type Block = Anthropic.ContentBlockParam;
