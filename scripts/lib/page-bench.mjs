@@ -117,6 +117,13 @@ async function firstCell(page, delayMs) {
   const marks = await page.evaluate(() =>
     Object.fromEntries(performance.getEntriesByType("mark").map((m) => [m.name, m.startTime])),
   );
+  // The model's answer to the run, before the next step reloads: an answer still coming in
+  // would go on after the reload, and the composer would wait for it.
+  await page
+    .getByRole("article", { name: "Assistant" })
+    .last()
+    .getByText(/^The program ran/)
+    .waitFor({ timeout: 30_000 });
   return {
     clicked,
     output,
