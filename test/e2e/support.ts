@@ -167,6 +167,15 @@ export async function proposeAndRun(page: Page, code: string) {
   return runLastCell(page);
 }
 
+/**
+ * Waits for the scripted model's answer to a run (which the page asks for by itself): a message
+ * sent before it would find a turn under way, and go back into the composer.
+ */
+export const runAnswered = (page: Page) =>
+  lastAnswer(page)
+    .getByText(/^The program ran/)
+    .waitFor();
+
 /** Opens the workspace panel (closed on narrow screens) and returns it. */
 export async function workspace(page: Page) {
   const panel = page.getByRole("complementary", { name: "Workspace" });
