@@ -28,6 +28,7 @@ import { applyMigrations, createDatabase, startCluster } from "./lib/postgres.mj
 import { start } from "./lib/process.mjs";
 import { measureStartup, printStartup } from "./lib/startup-bench.mjs";
 import { batch, CHUNK_DELAY_MS, median, percentile, STREAM_TOKENS } from "./lib/stream-timing.mjs";
+import { createKey, signInAnonymously } from "./lib/visitor.mjs";
 import { startWorkersApart } from "./lib/workerd.mjs";
 
 const RUNS = [
@@ -82,29 +83,12 @@ function treeCpuMs(root) {
 }
 
 async function signUpProKey(base, databaseUrl) {
-  const signIn = await fetch(`${base}/api/auth/sign-in/anonymous`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: base },
-    body: "{}",
-  });
-  const cookie = signIn.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const me = await (await fetch(`${base}/api/me`, { headers: { cookie } })).json();
-  if (!me.account_id) throw new Error(`sign-in failed: ${signIn.status} ${JSON.stringify(me)}`);
+  const { cookie, accountId } = await signInAnonymously(base);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  await sql`update accounts set tier = 'pro' where id = ${me.account_id}`;
-  await sql`update quota_buckets set limit_tokens = 2000000000 where account_id = ${me.account_id}`;
+  await sql`update accounts set tier = 'pro' where id = ${accountId}`;
+  await sql`update quota_buckets set limit_tokens = 2000000000 where account_id = ${accountId}`;
   await sql.end();
-  const key = await (
-    await fetch(`${base}/api/keys`, {
-      method: "POST",
-      headers: { "content-type": "application/json", cookie, origin: base },
-      body: JSON.stringify({ label: "bench" }),
-    })
-  ).json();
-  return { key: key.key, accountId: me.account_id, cookie };
+  return { key: await createKey(base, cookie, "bench"), accountId, cookie };
 }
 
 const fmt = (n) => n.toFixed(1).padStart(8);

@@ -4,6 +4,7 @@
 // a few loops of streamed turns. Every response is recorded: when it started and was answered,
 // its status, its X-Session-Id, and how its stream ended.
 import { random } from "./drill-plan.mjs";
+import { createKey, signInAnonymously } from "./visitor.mjs";
 
 /** Longer than any turn can take (stalls end at UPSTREAM_TIMEOUT_MS): past it, a hang. */
 const HANG_MS = 30_000;
@@ -17,29 +18,10 @@ const MODEL_FAULT_SHARE = 0.6;
 export async function signUpAccounts(base, count) {
   const accounts = [];
   for (let i = 0; i < count; i++) {
-    const signIn = await fetch(`${base}/api/auth/sign-in/anonymous`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: base },
-      body: "{}",
-    });
-    const cookie = signIn.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .join("; ");
-    const me = await (await fetch(`${base}/api/me`, { headers: { cookie } })).json();
-    if (!me.account_id) throw new Error(`sign-in failed: ${signIn.status} ${JSON.stringify(me)}`);
+    const { cookie, accountId } = await signInAnonymously(base);
     const via = i % 2 === 0 ? "session" : "key";
-    let key = null;
-    if (via === "key") {
-      const created = await fetch(`${base}/api/keys`, {
-        method: "POST",
-        headers: { "content-type": "application/json", cookie, origin: base },
-        body: JSON.stringify({ label: "drill" }),
-      });
-      key = (await created.json()).key;
-      if (!key) throw new Error(`key creation failed: ${created.status}`);
-    }
-    accounts.push({ id: me.account_id, via, cookie, key });
+    const key = via === "key" ? await createKey(base, cookie, "drill") : null;
+    accounts.push({ id: accountId, via, cookie, key });
   }
   return accounts;
 }

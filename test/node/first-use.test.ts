@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { countTokens } from "gpt-tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../../scripts/lib/postgres.mjs";
+import { createKey, signInAnonymously } from "../../scripts/lib/visitor.mjs";
 import { startWorkerd } from "../../scripts/lib/workerd.mjs";
 import { startScriptedModel } from "../../scripts/scripted-model/server.mjs";
 import { freshDatabase, sqlClient } from "./support";
@@ -69,21 +70,8 @@ beforeAll(async () => {
   await applyMigrations(databaseUrl);
   // A signed-in visitor and a virtual key, made in an isolate of their own.
   await inIsolate(async (base) => {
-    const signIn = await fetch(`${base}/api/auth/sign-in/anonymous`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: base },
-      body: "{}",
-    });
-    cookie = signIn.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .join("; ");
-    const made = await fetch(`${base}/api/keys`, {
-      method: "POST",
-      headers: { "content-type": "application/json", cookie, origin: base },
-      body: JSON.stringify({ label: "first use" }),
-    });
-    key = ((await made.json()) as { key: string }).key;
+    ({ cookie } = await signInAnonymously(base));
+    key = await createKey(base, cookie, "first use");
   });
 }, 120_000);
 

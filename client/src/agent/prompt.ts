@@ -1,5 +1,7 @@
 // What the model is told: the system prompt (with the data the person put in /data) and the one
 // tool it may call.
+
+import { formatBytes } from "../format";
 import type { Attachment } from "../state/attachments";
 
 export const PYTHON_TOOL = {
@@ -28,18 +30,11 @@ Show results with print(), or with display(value): an image (PNG bytes or a path
 
 After a run you are told the code that actually ran, which may differ from what you proposed, and its output or error. Explain results briefly; fix errors with a new proposal. Use Markdown for prose and keep answers short.`;
 
-const size = (n: number) =>
-  n < 1024
-    ? `${n} B`
-    : n < 1024 ** 2
-      ? `${(n / 1024).toFixed(1)} KB`
-      : `${(n / 1024 ** 2).toFixed(1)} MB`;
-
 function describe(a: Attachment): string {
   const what =
     a.kind === "dataset"
       ? `${a.format?.toUpperCase() ?? "data"}, ${a.rows ?? "?"} rows; columns: ${a.columns?.join(", ") ?? "unknown"}`
-      : `${a.format === "csv" ? "CSV, " : ""}${size(a.size)}${a.columns ? `; header: ${a.columns[0]}` : ""}`;
+      : `${a.format === "csv" ? "CSV, " : ""}${formatBytes(a.size)}${a.columns ? `; header: ${a.columns[0]}` : ""}`;
   return `- /data/${a.path} (${what})`;
 }
 

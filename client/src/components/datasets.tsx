@@ -3,10 +3,8 @@
 import { useEffect } from "preact/hooks";
 import { detach, loadCatalog, mountDataset } from "../agent/attachments";
 import type { Dataset } from "../api/datasets";
+import { formatBytes } from "../format";
 import { attachments, catalog, downloads } from "../state/attachments";
-
-const size = (n: number) =>
-  n < 1024 ** 2 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
 
 function Row({ dataset }: { dataset: Dataset }) {
   const share = downloads.value[dataset.id];
@@ -18,7 +16,7 @@ function Row({ dataset }: { dataset: Dataset }) {
         <span class="dataset-about">{dataset.description}</span>
         <span class="dataset-meta">
           {dataset.format.toUpperCase()} · {dataset.rows.toLocaleString()} rows ·{" "}
-          {size(dataset.size_bytes)} ·{" "}
+          {formatBytes(dataset.size_bytes)} ·{" "}
           <a href={dataset.source} target="_blank" rel="noopener noreferrer">
             {dataset.license}
           </a>

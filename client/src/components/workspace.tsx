@@ -3,6 +3,7 @@
 import { useRef } from "preact/hooks";
 import { addFile, eraseFiles, MAX_FILE_BYTES } from "../agent/attachments";
 import { deleteFile, downloadFile, refreshFiles } from "../agent/files";
+import { formatBytes } from "../format";
 import { kernel } from "../python/kernel";
 import { files, filesState } from "../state/files";
 import { DEFAULT_TIME_LIMIT_SECONDS, timeLimitSeconds } from "../state/settings";
@@ -17,12 +18,6 @@ const PHASE_TEXT = {
   failed: "Stopped",
 } as const;
 
-const size = (n: number) =>
-  n < 1024
-    ? `${n} B`
-    : n < 1024 ** 2
-      ? `${(n / 1024).toFixed(1)} KB`
-      : `${(n / 1024 ** 2).toFixed(1)} MB`;
 const when = (ms: number) =>
   new Date(ms).toLocaleString([], {
     month: "short",
@@ -59,7 +54,7 @@ function Files() {
           <span class="file-name">
             <span title={`/data/${f.path}`}>{f.path}</span>
             <span>
-              {size(f.size)} · {when(f.modified)}
+              {formatBytes(f.size)} · {when(f.modified)}
             </span>
           </span>
           <button

@@ -3,37 +3,23 @@
 // from the first, then live. The answers another tab asked for, or that were in flight when the
 // page loaded, stream in here too; a Stop here stops them for every tab.
 import { effect } from "@preact/signals";
+import {
+  MOVED_CLOSE_CODE,
+  type ServerMessage,
+  type TabMessage,
+} from "../../../src/account-agent/live/protocol";
 import { followChunk, followEnd, followStart, type LiveChunk } from "../agent/follow";
 import { refreshQuota, refreshSessions, reloadConversation } from "../agent/refresh";
 import { liveConnected } from "../state/live";
 import { currentSessionId } from "../state/sessions";
 
-type ServerMessage =
-  | { type: "hello"; account_id: string }
-  | {
-      type: "start";
-      stream_id: string;
-      session_id: string;
-      user_message: string | null;
-      model: string;
-      started_at: number;
-    }
-  | ({ type: "chunk" } & LiveChunk)
-  | {
-      type: "end";
-      stream_id: string;
-      outcome: "done" | "error" | "aborted";
-      error: { code: string; message: string } | null;
-      message_id: string | null;
-    }
-  | { type: "changed"; what: string; id: string; session_id: string }
-  | { type: "moved" }
-  | { type: "pong" };
+// The agent's messages, as the server defines them; chunks carry the parsed chat.completion.chunk.
+type Message = ServerMessage | ({ type: "chunk" } & LiveChunk);
 
 let socket: WebSocket | null = null;
 let attempts = 0;
 
-function send(message: unknown) {
+function send(message: TabMessage) {
   if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
@@ -42,7 +28,7 @@ export function stopStream(streamId: string) {
   send({ type: "stop", stream_id: streamId });
 }
 
-function handle(message: ServerMessage) {
+function handle(message: Message) {
   const open = currentSessionId.value;
   switch (message.type) {
     case "start":
@@ -77,7 +63,7 @@ function connect() {
   };
   ws.onmessage = (event) => {
     try {
-      handle(JSON.parse(String(event.data)) as ServerMessage);
+      handle(JSON.parse(String(event.data)) as Message);
     } catch {
       // A frame this page does not understand is not worth breaking the page over.
     }
@@ -85,8 +71,8 @@ function connect() {
   ws.onclose = (event) => {
     if (socket === ws) socket = null;
     liveConnected.value = false;
-    // 4001: the account was merged into another; the cookie now names the survivor.
-    const wait = event.code === 4001 ? 0 : Math.min(30_000, 500 * 2 ** attempts++);
+    // The account was merged into another; the cookie now names the survivor.
+    const wait = event.code === MOVED_CLOSE_CODE ? 0 : Math.min(30_000, 500 * 2 ** attempts++);
     setTimeout(connect, wait);
   };
 }
